@@ -1,0 +1,1 @@
+"""What a synergy is worth: physics, money and CO2e (DESIGN §4)."""

@@ -1,0 +1,264 @@
+"""Free text → resource class, in English and five Nordic languages.
+
+Why a lexical classifier and not an embedding model: synonyms from the taxonomy cover
+the words plant engineers actually type, it runs offline in microseconds, and every
+answer can say *which* phrase it recognised. Evidence is combined in this order:
+phrases contained in the text (longest wins; Nordic compounds match inside words),
+fuzzy similarity for typos, then EWC and NACE hints; heat is placed in its
+temperature band when the text gives a temperature.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from sidestream.domain.categories import Category
+from sidestream.i18n import N_, Message
+from sidestream.knowledge.base import KnowledgeBase
+from sidestream.knowledge.models import ResourceClass
+
+_TEMP = re.compile(
+    r"(-?\d+(?:[.,]\d+)?)\s*(?:°\s*c\b|°|℃|grader\b|grad\b|astetta\b|asteen\b|asteinen\b|c\b)",
+    re.IGNORECASE,
+)
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+
+# Heat band classes in ascending order with their lower bound: a text that says
+# "surplus heat 45 °C" lands in the band that contains 45 °C.
+HEAT_BANDS: list[tuple[float, str]] = [
+    (-1e9, "heat_below_25c"),
+    (25.0, "heat_25_40c"),
+    (40.0, "heat_40_60c"),
+    (60.0, "heat_60_90c"),
+    (90.0, "heat_90_150c"),
+    (150.0, "heat_above_150c"),
+]
+_BAND_IDS = {cid for _, cid in HEAT_BANDS}
+
+
+def normalise_text(text: str) -> str:
+    """Lower case, NFKC, punctuation to spaces.
+
+    >>> normalise_text("Overskuddsvarme, 45 °C (røykgass)")
+    'overskuddsvarme 45 c røykgass'
+    """
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = _NON_WORD.sub(" ", t.replace("°", " "))
+    return _SPACES.sub(" ", t).strip()
+
+
+def extract_temperature(text: str) -> float | None:
+    """The first temperature in degrees Celsius written in the text.
+
+    >>> extract_temperature("overskotsvarme 35-40 °C")
+    40.0
+    >>> extract_temperature("ylijäämälämpö 45 astetta")
+    45.0
+    """
+    m = _TEMP.search(text)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "."))
+
+
+def heat_band(temperature_c: float) -> str:
+    chosen = HEAT_BANDS[0][1]
+    for lower, cid in HEAT_BANDS:
+        if temperature_c >= lower:
+            chosen = cid
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The class a text was mapped to, how sure, and why."""
+
+    class_id: str | None
+    category: Category | None
+    confidence: float
+    reasons: tuple[Message, ...] = ()
+    alternatives: tuple[tuple[str, float], ...] = ()
+    temperature_c: float | None = None
+    matched: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class _Evidence:
+    score: float = 0.0
+    reasons: list[Message] = field(default_factory=list)
+    matched: str | None = None
+    language: str | None = None
+
+
+class Classifier:
+    """Built once from a knowledge base; cheap to call many times (results cached)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._phrases: list[str] = []
+        self._owners: list[list[tuple[str, str]]] = []
+        index: dict[str, int] = {}
+        for rc in kb.classes.values():
+            for lang, term in rc.terms():
+                phrase = _DIGITS.sub(" ", normalise_text(term)).strip()
+                phrase = _SPACES.sub(" ", phrase)
+                if len(phrase) < 2:
+                    continue
+                if phrase not in index:
+                    index[phrase] = len(self._phrases)
+                    self._phrases.append(phrase)
+                    self._owners.append([])
+                owners = self._owners[index[phrase]]
+                if (rc.id, lang) not in owners:
+                    owners.append((rc.id, lang))
+        # Longest phrases first so that "fly ash from biomass" beats "ash".
+        order = sorted(range(len(self._phrases)), key=lambda i: (-len(self._phrases[i]), i))
+        self._by_length = [(self._phrases[i], self._owners[i]) for i in order]
+        self._ewc_index: dict[str, list[str]] = {}
+        for rc in kb.classes.values():
+            for code in rc.ewc_codes:
+                self._ewc_index.setdefault(code, []).append(rc.id)
+        self._cache: dict[tuple[str, str | None, str | None, str | None, str | None], Classification] = {}
+
+    def classify(
+        self,
+        text: str,
+        *,
+        ewc: str | None = None,
+        nace: str | None = None,
+        category: str | None = None,
+        direction: str | None = None,
+        temperature_c: float | None = None,
+    ) -> Classification:
+        key = (text, ewc, nace, category, direction)
+        cached = self._cache.get(key)
+        if cached is not None and temperature_c is None:
+            return cached
+        result = self._classify(text, ewc, nace, category, direction, temperature_c)
+        if temperature_c is None:
+            self._cache[key] = result
+        return result
+
+    def _classify(
+        self,
+        text: str,
+        ewc: str | None,
+        nace: str | None,
+        category: str | None,
+        direction: str | None,
+        temperature_c: float | None,
+    ) -> Classification:
+        temp = temperature_c if temperature_c is not None else extract_temperature(text)
+        norm = _SPACES.sub(" ", _DIGITS.sub(" ", normalise_text(_TEMP.sub(" ", text)))).strip()
+        evidence: dict[str, _Evidence] = {}
+
+        def add(cid: str, score: float, reason: Message, matched: str | None = None,
+                lang: str | None = None) -> None:  # fmt: skip
+            ev = evidence.setdefault(cid, _Evidence())
+            if score > ev.score:
+                ev.score, ev.matched, ev.language = (
+                    score,
+                    matched or ev.matched,
+                    lang or ev.language,
+                )
+            ev.reasons.append(reason)
+
+        if norm:
+            self._phrase_evidence(norm, add)
+        if ewc:
+            code = ewc.rstrip("*")
+            for cid in self._ewc_index.get(code, []):
+                ev = evidence.get(cid)
+                bonus = Message(N_("EWC code {code} is typical of this class"), {"code": code})
+                if ev:
+                    ev.score = min(1.0, ev.score + 0.25)
+                    ev.reasons.append(bonus)
+                else:
+                    add(cid, 0.6, bonus)
+        if nace and direction != "demand":
+            for cid, ev in evidence.items():
+                rc = self.kb.classes[cid]
+                if any(nace.startswith(n) or n.startswith(nace) for n in rc.nace):
+                    ev.score = min(1.0, ev.score + 0.08)
+                    ev.reasons.append(
+                        Message(N_("NACE {nace} is a typical producer of this class"), {"nace": nace})
+                    )
+        if category:
+            for cid, ev in evidence.items():
+                if self.kb.classes[cid].category.value == category:
+                    ev.score = min(1.0, ev.score + 0.05)
+                else:
+                    ev.score *= 0.75
+        if not evidence:
+            return Classification(
+                None, None, 0.0,
+                (Message(N_("no known resource name recognised in {text!r}"), {"text": text}),),
+                temperature_c=temp,
+            )  # fmt: skip
+        ranked = sorted(evidence.items(), key=lambda kv: (-kv[1].score, kv[0]))
+        best_id, best = ranked[0]
+        reasons = list(best.reasons)
+        best_id = self._place_heat(best_id, temp, reasons)
+        rc = self.kb.classes[best_id]
+        alternatives = tuple((cid, round(ev.score, 3)) for cid, ev in ranked[1:4])
+        return Classification(
+            best_id, rc.category, round(min(best.score, 1.0), 3), tuple(reasons),
+            alternatives, temp, best.matched, best.language,
+        )  # fmt: skip
+
+    def _phrase_evidence(self, norm: str, add: object) -> None:
+        assert callable(add)
+        padded = f" {norm} "
+        words = norm.split()
+        hits = 0
+        for phrase, owners in self._by_length:
+            if len(phrase) > len(norm) + 2:
+                continue
+            if f" {phrase} " in padded:
+                coverage = len(phrase) / max(len(norm), 1)
+                score = 0.7 + 0.3 * coverage
+            elif len(phrase) >= 5 and any(phrase in w for w in words):
+                # A Nordic compound: "kullflygeaske" contains "flygeaske".
+                coverage = len(phrase) / max(len(norm), 1)
+                score = 0.6 + 0.3 * coverage
+            elif " " in phrase and len(phrase) >= 8 and phrase in norm:
+                coverage = len(phrase) / max(len(norm), 1)
+                score = 0.6 + 0.3 * coverage
+            else:
+                continue
+            hits += 1
+            for cid, lang in owners:
+                add(cid, score, Message(N_("recognised {phrase!r} ({lang})"),
+                                        {"phrase": phrase, "lang": lang}), phrase, lang)  # fmt: skip
+            if hits >= 12:
+                break
+        if hits:
+            return
+        found = process.extract(norm, self._phrases, scorer=fuzz.WRatio, limit=3, score_cutoff=82)
+        for phrase, similarity, index in found:
+            for cid, lang in self._owners[index]:
+                add(cid, 0.85 * similarity / 100.0,
+                    Message(N_("similar to {phrase!r} ({lang}, {similarity}% alike)"),
+                            {"phrase": phrase, "lang": lang, "similarity": int(similarity)}),
+                    phrase, lang)  # fmt: skip
+
+    def _place_heat(self, class_id: str, temp: float | None, reasons: list[Message]) -> str:
+        if temp is None or class_id not in _BAND_IDS:
+            return class_id
+        band = heat_band(temp)
+        if band != class_id:
+            reasons.append(
+                Message(N_("temperature {temp} °C puts it in the band {band}"),
+                        {"temp": float(temp), "band": band})
+            )  # fmt: skip
+        return band
+
+    def resource_class(self, class_id: str) -> ResourceClass:
+        return self.kb.resource_class(class_id)

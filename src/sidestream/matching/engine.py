@@ -1,0 +1,347 @@
+"""The matching pipeline: classify → candidates → compatibility → feasibility → score
+→ top K, partition by partition.
+
+Usable from a notebook with no database or server::
+
+    from sidestream.matching import match
+    result = match(frame)            # a flow table DataFrame or a list of Flow
+    result.to_json(lang="nb")
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sidestream.domain.flows import Flow
+from sidestream.errors import MatchingError
+from sidestream.io.flow_table import DERIVED, flows_to_frame, validate_raw
+from sidestream.io.raw import RawTable
+from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
+from sidestream.knowledge.classifier import Classifier
+from sidestream.matching.candidates import candidate_pairs, partitions
+from sidestream.matching.compatibility import (
+    NO_RULE,
+    SAME_RESOURCE,
+    THERMAL,
+    CompatibilityTable,
+    build_compatibility,
+)
+from sidestream.matching.params import MatchParams
+from sidestream.matching.prepare import prepare_flows
+from sidestream.matching.scoring import PairInputs, score_pairs
+
+Progress = Callable[[int, int], None]
+SINGLE_PARTITION_MAX_FLOWS = 60_000
+UNIT_CODES = {"t/yr": 1, "MWh/yr": 2, "m3/yr": 3, "Nm3/yr": 4, "m2": 5, "m3": 6, "m": 7, "h/yr": 8}
+
+
+@dataclass
+class Engine:
+    """Knowledge compiled for matching: reuse one engine for many runs."""
+
+    kb: KnowledgeBase
+    classifier: Classifier
+    compat: CompatibilityTable
+
+    @classmethod
+    def from_kb(cls, kb: KnowledgeBase | None = None) -> Engine:
+        kb = kb or default_knowledge_base()
+        return cls(kb, Classifier(kb), build_compatibility(kb))
+
+
+_ENGINES: dict[int, Engine] = {}
+
+
+def engine_for(kb: KnowledgeBase | None = None) -> Engine:
+    kb = kb or default_knowledge_base()
+    key = id(kb)
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine.from_kb(kb)
+    return _ENGINES[key]
+
+
+@dataclass
+class Matches:
+    """Ranked pairs (top K per supply) plus the prepared flows they refer to."""
+
+    pairs: pd.DataFrame
+    supplies: pd.DataFrame
+    demands: pd.DataFrame
+    params: MatchParams
+    engine: Engine
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def to_json(self, lang: str = "en") -> dict[str, Any]:
+        from sidestream.matching.explain import matches_document
+
+        return matches_document(self, lang)
+
+
+def as_frame(flows: pd.DataFrame | Sequence[Flow]) -> pd.DataFrame:
+    """Accept a validated flow table frame, any DataFrame with flow-table columns, or
+    a list of :class:`Flow`; always return a validated frame."""
+    if isinstance(flows, pd.DataFrame):
+        if all(c in flows.columns for c in DERIVED):
+            return flows
+        raw = RawTable(
+            header=[str(c) for c in flows.columns],
+            rows=[[None if _missing(v) else v for v in row] for row in flows.itertuples(index=False)],
+            line_numbers=list(range(2, len(flows) + 2)),
+            format="dataframe",
+        )
+        table = validate_raw(raw, "dataframe")
+        if not table.ok:
+            first = table.errors[0]
+            raise MatchingError(
+                f"the flow table has {len(table.errors)} problem(s); first: row {first.row}"
+                f" {first.column or ''}: {first.message}"
+            )
+        return table.frame
+    return flows_to_frame(flows)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _select(frame: pd.DataFrame, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    supplies = frame[frame["direction"] == "supply"].sort_values("id", kind="stable")
+    demands = frame[frame["direction"] == "demand"].sort_values("id", kind="stable")
+    if params.supply_ids:
+        missing = sorted(set(params.supply_ids) - set(supplies["id"]))
+        if missing:
+            raise MatchingError(f"no supply flow with id {', '.join(missing)}")
+        supplies = supplies[supplies["id"].isin(params.supply_ids)]
+    if params.demand_ids:
+        missing = sorted(set(params.demand_ids) - set(demands["id"]))
+        if missing:
+            raise MatchingError(f"no demand flow with id {', '.join(missing)}")
+        demands = demands[demands["id"].isin(params.demand_ids)]
+    if params.category:
+        supplies = supplies[supplies["category"] == params.category]
+        demands = demands[demands["category"] == params.category]
+    return supplies.reset_index(drop=True), demands.reset_index(drop=True)
+
+
+def match(
+    flows: pd.DataFrame | Sequence[Flow],
+    params: MatchParams | None = None,
+    kb: KnowledgeBase | None = None,
+    progress: Progress | None = None,
+) -> Matches:
+    """Rank, for every supply flow, the best ``top_k`` demand flows."""
+    params = params or MatchParams()
+    eng = engine_for(kb)
+    started = time.perf_counter()
+    frame = as_frame(flows)
+    if frame.empty:
+        raise MatchingError("the flow table has no valid rows to match")
+    if not (frame["direction"] == "supply").any():
+        raise MatchingError("the flow table has no supply flows: add rows with direction=supply")
+    if not (frame["direction"] == "demand").any() and not params.include_suggestions:
+        raise MatchingError(
+            "the flow table has only supply flows: add demand flows, or ask for urban-sink"
+            " suggestions (--include-suggestions)"
+        )
+    prepared = prepare_flows(frame, eng.kb, eng.classifier)
+    supplies, demands = _select(prepared, params)
+    _fill_class_temperatures(supplies, eng)
+    _fill_class_temperatures(demands, eng)
+    pairs, stats = _run(supplies, demands, params, eng, progress)
+    stats.update(
+        flows=len(frame),
+        supplies=len(supplies),
+        demands=len(demands),
+        unclassified=int(prepared["class_id"].isna().sum()),
+        seconds=round(time.perf_counter() - started, 4),
+    )
+    return Matches(pairs, supplies, demands, params, eng, stats)
+
+
+def _fill_class_temperatures(frame: pd.DataFrame, eng: Engine) -> None:
+    """Flows without a stated temperature get their heat class's band midpoint, marked."""
+    stated = frame["temperature_c"].notna()
+
+    def midpoint(class_id: object) -> float:
+        band = eng.kb.classes[class_id].temperature_c if isinstance(class_id, str) else None
+        return float(sum(band) / 2) if band else float("nan")
+
+    mids = frame["class_id"].map(midpoint)
+    frame["temperature_assumed"] = ~stated & mids.notna()
+    frame["temperature_c"] = frame["temperature_c"].fillna(mids)
+
+
+def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
+    cls = frame["class_id"].map(lambda c: eng.compat.index.get(c, -1) if isinstance(c, str) else -1)
+    return {
+        "lat": frame["lat"].to_numpy(float),
+        "lon": frame["lon"].to_numpy(float),
+        "cls": cls.to_numpy(np.intp),
+        "conf": frame["class_confidence"].to_numpy(float),
+        "amount": frame["annual_quantity"].to_numpy(float),
+        "unit": frame["annual_unit"].map(lambda u: UNIT_CODES.get(u, 0)).to_numpy(np.int64),
+        "months": frame["months_mask"].to_numpy(np.int64),
+        "temp": frame["temperature_c"].to_numpy(float),
+        "hazardous": frame["hazardous"].to_numpy(bool),
+        "category": frame["category"].astype(object).to_numpy(),
+    }
+
+
+def _run(
+    supplies: pd.DataFrame,
+    demands: pd.DataFrame,
+    params: MatchParams,
+    eng: Engine,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    compat = eng.compat
+    s, d = _arrays(supplies, eng), _arrays(demands, eng)
+    s_ok = np.flatnonzero(s["cls"] >= 0)
+    d_ok = np.flatnonzero(d["cls"] >= 0)
+    radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
+    detour_rule = np.array([params.detour.get(t, 1.3) for t in compat.rule_transport] or [1.3])
+    detour_implicit = np.array(
+        [params.detour.get(compat.transport(SAME_RESOURCE, c), 1.3) for c in s["category"]]
+    )
+    n_total = len(supplies) + len(demands)
+    cell_km = params.partition_km
+    if cell_km is None:
+        cell_km = 1e9 if n_total <= SINGLE_PARTITION_MAX_FLOWS else max(4 * params.max_radius_km, 300.0)
+    parts = list(
+        partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
+                   cell_km, float(radius.max(initial=0.0)))
+    )  # fmt: skip
+    chunks: list[pd.DataFrame] = []
+    scored_total = 0
+    for done, (ps, pd_) in enumerate(parts, start=1):
+        si_glob, di_glob = s_ok[ps], d_ok[pd_]
+        cand = candidate_pairs(
+            s["lat"][si_glob], s["lon"][si_glob], s["cls"][si_glob], radius[si_glob],
+            d["lat"][di_glob], d["lon"][di_glob], d["cls"][di_glob], compat,
+        )  # fmt: skip
+        if progress:
+            progress(done, len(parts))
+        if len(cand) == 0:
+            continue
+        si, di = si_glob[cand.supply], di_glob[cand.demand]
+        scored_total += len(cand)
+        chunks.append(_score_chunk(si, di, cand.straight_km, s, d, radius, detour_rule,
+                                   detour_implicit, params, compat))  # fmt: skip
+    columns = ["supply_pos", "demand_pos", "score", "rank", "distance_km", "straight_km",
+               "rule_code", "cop", "overlap_months", "exchanged", *PART_COLUMNS]  # fmt: skip
+    pairs = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+    if len(pairs):
+        pairs = pairs.sort_values(["supply_pos", "rank"], kind="stable").reset_index(drop=True)
+    pairs["supply_id"] = supplies["id"].to_numpy()[pairs["supply_pos"].to_numpy(np.intp)]
+    pairs["demand_id"] = demands["id"].to_numpy()[pairs["demand_pos"].to_numpy(np.intp)]
+    return pairs, {"candidates_scored": scored_total, "partitions": len(parts)}
+
+
+PART_COLUMNS = [f"part_{name}" for name in
+                ("compatibility", "confidence", "distance", "quantity", "timing", "temperature")]  # fmt: skip
+
+
+def _score_chunk(
+    si: NDArray[np.intp],
+    di: NDArray[np.intp],
+    straight_km: NDArray[np.float64],
+    s: dict[str, NDArray[Any]],
+    d: dict[str, NDArray[Any]],
+    radius: NDArray[np.float64],
+    detour_rule: NDArray[np.float64],
+    detour_implicit: NDArray[np.float64],
+    params: MatchParams,
+    compat: CompatibilityTable,
+) -> pd.DataFrame:
+    sc, dc = s["cls"][si], d["cls"][di]
+    code = compat.rule_index[sc, dc]
+    explicit = code >= 0
+    rc = np.where(explicit, code, 0)
+    has_rules = len(compat.rules) > 0
+    detour = np.where(explicit, detour_rule[rc], detour_implicit[si])
+    route = straight_km * detour
+    pair_radius = radius[si]
+    if has_rules:
+        pair_radius = np.where(explicit, np.fmin(pair_radius, compat.rule_max_km[rc]), pair_radius)
+        rule_min = np.where(explicit, compat.rule_min_temp[rc], np.nan)
+        rule_pump = np.where(explicit, compat.rule_heat_pump[rc], True)
+        rule_nonhaz = np.where(explicit, compat.rule_non_hazardous[rc] | compat.rule_food[rc], False)
+    else:
+        rule_min, rule_pump, rule_nonhaz = (
+            np.full(si.size, np.nan),
+            np.ones(si.size, bool),
+            np.zeros(si.size, bool),
+        )
+    thermal = compat.thermal[sc] & (
+        (code == THERMAL) | (code == SAME_RESOURCE) | (explicit & compat.thermal[sc])
+    )
+    inputs = PairInputs(
+        strength=compat.strength[sc, dc],
+        confidence_supply=s["conf"][si],
+        confidence_demand=d["conf"][di],
+        route_km=route,
+        radius_km=pair_radius,
+        supply_amount=s["amount"][si],
+        demand_amount=d["amount"][di],
+        same_unit=(s["unit"][si] == d["unit"][di]) & (s["unit"][si] > 0),
+        supply_months=s["months"][si],
+        demand_months=d["months"][di],
+        thermal=thermal,
+        supply_temp=s["temp"][si],
+        demand_temp=d["temp"][di],
+        heat_pump_allowed=rule_pump.astype(bool),
+        rule_min_temp=rule_min.astype(float),
+        hazardous_supply=s["hazardous"][si],
+        forbids_hazardous=rule_nonhaz.astype(bool) | compat.food_demand[dc],
+    )
+    scored = score_pairs(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
+    keep = scored.feasible & (scored.score >= params.min_score) & (code != NO_RULE)
+    idx = np.flatnonzero(keep)
+    top, rank = top_k(si[idx], scored.score[idx], route[idx], di[idx], params.top_k)
+    sel = idx[top]
+    out = {
+        "supply_pos": si[sel],
+        "demand_pos": di[sel],
+        "score": scored.score[sel],
+        "rank": rank + 1,
+        "distance_km": route[sel],
+        "straight_km": straight_km[sel],
+        "rule_code": code[sel],
+        "cop": scored.cop[sel],
+        "overlap_months": scored.overlap_months[sel],
+        "exchanged": scored.exchanged[sel],
+    }
+    for name, values in scored.parts.items():
+        out[f"part_{name}"] = np.broadcast_to(values, si.shape)[sel]
+    return pd.DataFrame(out)
+
+
+def top_k(
+    group: NDArray[np.intp], score: NDArray[np.float64], distance: NDArray[np.float64],
+    tie: NDArray[np.intp], k: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:  # fmt: skip
+    """Positions of the best ``k`` per group (score desc, distance asc, tie asc) and
+    their 0-based ranks.
+
+    >>> top_k(np.array([0, 0, 1]), np.array([0.2, 0.9, 0.5]), np.zeros(3), np.arange(3), 1)
+    (array([1, 2]), array([0, 0]))
+    """
+    if group.size == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    order = np.lexsort((tie, distance, -score, group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    lengths = np.diff(np.r_[starts, g.size])
+    rank = np.arange(g.size) - np.repeat(starts, lengths)
+    keep = rank < k
+    return order[keep], rank[keep]

@@ -1,0 +1,1 @@
+"""Scale: synthetic regions and partitioned (Dask-ready) runs."""
