@@ -70,17 +70,23 @@ def test_match_json_contract(small_region: Path) -> None:
     doc = json.loads(out)
     assert code == 0
     assert doc["params"]["top_k"] == 3
-    assert all({"supply", "demand", "score", "distance_km", "reasons", "estimate"} <= set(m) for m in doc["matches"])
+    assert all(
+        {"supply", "demand", "score", "distance_km", "reasons", "estimate"} <= set(m) for m in doc["matches"]
+    )
 
 
 def test_match_table_and_options(small_region: Path) -> None:
-    code, out, _ = run("match", str(small_region), "--supply-id", "s1", "--lang", "nb", "--include-suggestions")
+    code, out, _ = run(
+        "match", str(small_region), "--supply-id", "s1", "--lang", "nb", "--include-suggestions"
+    )
     assert code == 0 and "Elkem" in out
 
 
 def test_match_on_invalid_table_is_one_line(small_region: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text(small_region.read_text(encoding="utf-8").replace("supply", "sideways", 1), encoding="utf-8")
+    bad.write_text(
+        small_region.read_text(encoding="utf-8").replace("supply", "sideways", 1), encoding="utf-8"
+    )
     code, _, err = run("match", str(bad))
     assert code == 2 and "sidestream validate" in err
 

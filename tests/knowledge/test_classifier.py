@@ -47,7 +47,7 @@ CASES = [
     # Finnish
     ("hukkalämpö 30 astetta", "heat_25_40c"),
     ("kivihiilen lentotuhka", "coal_fly_ash"),
-    ("purumassa", "sawdust"),
+    ("sahanpuru", "sawdust"),
     ("jätevesiliete", "sewage_sludge"),
 ]
 

@@ -26,7 +26,12 @@ def brute_force(s_lat, s_lon, s_cls, s_r, d_lat, d_lon, d_cls, compat):  # type:
 def test_candidates_equal_brute_force(kb: KnowledgeBase, seed: int, n_s: int, n_d: int) -> None:
     compat = build_compatibility(kb)
     rng = np.random.default_rng(seed)
-    classes = np.array([compat.index[c] for c in ("heat_40_60c", "district_heating", "steel_slag", "aggregates", "fgd_gypsum", "gypsum")])
+    classes = np.array(
+        [
+            compat.index[c]
+            for c in ("heat_40_60c", "district_heating", "steel_slag", "aggregates", "fgd_gypsum", "gypsum")
+        ]
+    )
     s_lat, s_lon = 66 + rng.normal(0, 0.5, n_s), 14 + rng.normal(0, 1, n_s)
     d_lat, d_lon = 66 + rng.normal(0, 0.5, n_d), 14 + rng.normal(0, 1, n_d)
     s_cls, d_cls = rng.choice(classes, n_s), rng.choice(classes, n_d)
@@ -59,7 +64,9 @@ def test_partitions_hold_every_candidate(kb: KnowledgeBase, seed: int, cell_km: 
     seen_supplies: list[int] = []
     for ps, pd_ in partitions(s_lat, s_lon, d_lat, d_lon, cell_km, 90.0):
         seen_supplies.extend(ps.tolist())
-        part = candidate_pairs(s_lat[ps], s_lon[ps], s_cls[ps], s_r[ps], d_lat[pd_], d_lon[pd_], d_cls[pd_], compat)
+        part = candidate_pairs(
+            s_lat[ps], s_lon[ps], s_cls[ps], s_r[ps], d_lat[pd_], d_lon[pd_], d_cls[pd_], compat
+        )
         got |= set(zip(ps[part.supply].tolist(), pd_[part.demand].tolist(), strict=True))
     assert sorted(seen_supplies) == list(range(n))
     assert got == expected

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.conftest import write_csv
 
 from sidestream.domain import Direction, Flow
 from sidestream.errors import MatchingError
 from sidestream.io import read_flow_table
 from sidestream.matching import MatchParams, match
-from tests.conftest import write_csv
 
 
 def pairs_of(result) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -117,7 +117,9 @@ def test_only_supplies_is_a_clear_error(tmp_path: Path) -> None:
 def test_empty_and_bad_tables_are_clear_errors() -> None:
     with pytest.raises(MatchingError, match="no valid rows"):
         match([])
-    bad = pd.DataFrame([{"actor": "A", "lat": float("nan"), "lon": 10, "direction": "supply", "resource": "ash"}])
+    bad = pd.DataFrame(
+        [{"actor": "A", "lat": float("nan"), "lon": 10, "direction": "supply", "resource": "ash"}]
+    )
     with pytest.raises(MatchingError, match="lat"):
         match(bad)
     units = pd.DataFrame([{"actor": "A", "lat": 60, "lon": 10, "direction": "supply", "resource": "ash",

@@ -17,7 +17,7 @@ pos = st.floats(0.0, 1e7)
 def inputs(n: int = 1, **overrides: object) -> PairInputs:
     base: dict[str, object] = {
         "strength": np.full(n, 0.9), "confidence_supply": np.full(n, 1.0), "confidence_demand": np.full(n, 1.0),
-        "route_km": np.full(n, 5.0), "radius_km": np.full(n, 50.0), "supply_amount": np.full(n, 100.0),
+        "route_km": np.full(n, 5.0), "radius_km": np.full(n, 50.0), "distance_scale_km": np.full(n, 50.0), "supply_amount": np.full(n, 100.0),
         "demand_amount": np.full(n, 100.0), "same_unit": np.ones(n, bool),
         "supply_months": np.full(n, ALL_MONTHS, np.int64), "demand_months": np.full(n, ALL_MONTHS, np.int64),
         "thermal": np.zeros(n, bool), "supply_temp": np.full(n, np.nan), "demand_temp": np.full(n, np.nan),
@@ -30,7 +30,9 @@ def inputs(n: int = 1, **overrides: object) -> PairInputs:
 
 @given(strength=unit, cs=unit, cd=unit, d=st.floats(0, 60), sq=pos, dq=pos,
        sm=st.integers(1, ALL_MONTHS), dm=st.integers(1, ALL_MONTHS))  # fmt: skip
-def test_score_is_in_unit_interval(strength: float, cs: float, cd: float, d: float, sq: float, dq: float, sm: int, dm: int) -> None:
+def test_score_is_in_unit_interval(
+    strength: float, cs: float, cd: float, d: float, sq: float, dq: float, sm: int, dm: int
+) -> None:
     s = score_pairs(inputs(strength=strength, confidence_supply=cs, confidence_demand=cd, route_km=d,
                            supply_amount=sq, demand_amount=dq, supply_months=sm, demand_months=dm))  # fmt: skip
     assert 0.0 <= s.score[0] <= 1.0

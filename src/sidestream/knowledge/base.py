@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sidestream.errors import KnowledgeBaseError, UnknownClassError
-from sidestream.knowledge.models import ResourceClass, Rule, UrbanSink
+from sidestream.knowledge.models import Family, ResourceClass, Rule, UrbanSink
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,6 +57,7 @@ class KnowledgeBase:
     classes: dict[str, ResourceClass]
     rules: tuple[Rule, ...]
     urban_sinks: tuple[UrbanSink, ...]
+    families: tuple[Family, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +66,10 @@ class KnowledgeBase:
                 cid = getattr(rule, role)
                 if cid not in self.classes:
                     raise KnowledgeBaseError(f"rule {rule.id}: {role} class {cid!r} is not in the taxonomy")
+        for family in self.families:
+            for cid in (*family.supply, *family.demand):
+                if cid not in self.classes:
+                    raise KnowledgeBaseError(f"family {family.id}: class {cid!r} is not in the taxonomy")
         for sink in self.urban_sinks:
             for cid in sink.accepts:
                 if cid not in self.classes:
@@ -100,6 +105,7 @@ class KnowledgeBase:
             "classes": len(self.classes),
             "rules": len(self.rules),
             "urban_sinks": len(self.urban_sinks),
+            "families": len(self.families),
             "classes_by_category": dict(sorted(cats.items())),
         }
 
@@ -111,6 +117,7 @@ def load_knowledge_base(extra_dirs: Sequence[Path] = ()) -> KnowledgeBase:
     origin: dict[str, str] = {}
     rules: dict[str, Rule] = {}
     sinks: dict[str, UrbanSink] = {}
+    families: dict[str, Family] = {}
     for folder in dirs:
         for path in _yaml_files(folder / "taxonomy"):
             for rc in _load_list(path, ResourceClass):
@@ -124,13 +131,19 @@ def load_knowledge_base(extra_dirs: Sequence[Path] = ()) -> KnowledgeBase:
                 if rule.id in rules:
                     raise KnowledgeBaseError(f"{path.name}: rule {rule.id!r} is defined twice")
                 rules[rule.id] = rule
+        family_file = folder / "families.yaml"
+        if family_file.is_file():
+            for family in _load_list(family_file, Family):
+                families[family.id] = family
         sink_file = folder / "urban_sinks.yaml"
         if sink_file.is_file():
             for sink in _load_list(sink_file, UrbanSink):
                 sinks[sink.id] = sink
     if not classes:
         raise KnowledgeBaseError("the knowledge base has no resource classes")
-    return KnowledgeBase(classes, tuple(rules.values()), tuple(sinks.values()), origin)
+    return KnowledgeBase(
+        classes, tuple(rules.values()), tuple(sinks.values()), tuple(families.values()), origin
+    )
 
 
 @cache

@@ -10,9 +10,11 @@ temperature band when the text gives a temperature.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -40,6 +42,25 @@ HEAT_BANDS: list[tuple[float, str]] = [
     (150.0, "heat_above_150c"),
 ]
 _BAND_IDS = {cid for _, cid in HEAT_BANDS}
+
+# Words that introduce a purpose or destination ("fuel gas *for* drying plasterboard",
+# "varme *til* fiskeoppdrett"). The resource itself is named before them, so phrases
+# found there (the head) weigh more than phrases in the purpose.
+_PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen|in|i)\b")
+HEAD_BONUS = 0.15
+TAIL_PENALTY = 0.1
+
+
+def head_of(norm: str) -> str:
+    """The part of a normalised text before its first purpose word.
+
+    >>> head_of("brændsel gas til tørring af gipsplader")
+    'brændsel gas'
+    """
+    m = _PURPOSE.search(norm)
+    if m is None or m.start() == 0:
+        return norm
+    return norm[: m.start()].strip()
 
 
 def normalise_text(text: str) -> str:
@@ -97,6 +118,31 @@ class _Evidence:
     language: str | None = None
 
 
+_PARENS = re.compile(r"\(([^)]*)\)")
+
+
+def _term_variants(terms: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Each term as written, without its parenthetical, the parenthetical alone, and
+    each side of a slash: "FGD gypsum (flue gas desulphurisation)" is also known as
+    "fgd gypsum" and "flue gas desulphurisation"."""
+    out: list[tuple[str, str, str]] = []
+    for lang, term in terms:
+        variants = {term, _PARENS.sub(" ", term), *_PARENS.findall(term)}
+        for v in list(variants):
+            if "/" in v:
+                variants.update(v.split("/"))
+        for v in sorted(variants):
+            phrase = _SPACES.sub(" ", _DIGITS.sub(" ", normalise_text(v))).strip()
+            out.append((lang, term, phrase))
+    return out
+
+
+class AddEvidence(Protocol):
+    def __call__(
+        self, cid: str, score: float, reason: Message, matched: str | None = None, lang: str | None = None
+    ) -> None: ...
+
+
 class Classifier:
     """Built once from a knowledge base; cheap to call many times (results cached)."""
 
@@ -106,9 +152,7 @@ class Classifier:
         self._owners: list[list[tuple[str, str]]] = []
         index: dict[str, int] = {}
         for rc in kb.classes.values():
-            for lang, term in rc.terms():
-                phrase = _DIGITS.sub(" ", normalise_text(term)).strip()
-                phrase = _SPACES.sub(" ", phrase)
+            for lang, term, phrase in _term_variants(rc.terms()):
                 if len(phrase) < 2:
                     continue
                 if phrase not in index:
@@ -213,10 +257,11 @@ class Classifier:
             alternatives, temp, best.matched, best.language,
         )  # fmt: skip
 
-    def _phrase_evidence(self, norm: str, add: object) -> None:
-        assert callable(add)
+    def _phrase_evidence(self, norm: str, add: AddEvidence) -> None:
         padded = f" {norm} "
         words = norm.split()
+        head = head_of(norm)
+        has_tail = head != norm
         hits = 0
         for phrase, owners in self._by_length:
             if len(phrase) > len(norm) + 2:
@@ -233,6 +278,8 @@ class Classifier:
                 score = 0.6 + 0.3 * coverage
             else:
                 continue
+            if has_tail:
+                score += HEAD_BONUS if phrase in head else -TAIL_PENALTY
             hits += 1
             for cid, lang in owners:
                 add(cid, score, Message(N_("recognised {phrase!r} ({lang})"),
@@ -241,8 +288,18 @@ class Classifier:
                 break
         if hits:
             return
-        found = process.extract(norm, self._phrases, scorer=fuzz.WRatio, limit=3, score_cutoff=82)
-        for phrase, similarity, index in found:
+        # Typos: compare single words and word pairs (not the whole text, which would
+        # let a short phrase "match" any long sentence) with plain edit similarity.
+        grams = [w for w in words if len(w) >= 5]
+        grams += [f"{a} {b}" for a, b in itertools.pairwise(words)]
+        best: dict[int, float] = {}
+        for gram in grams:
+            found = process.extractOne(gram, self._phrases, scorer=fuzz.ratio, score_cutoff=84)
+            if found is not None:
+                _, similarity, index = found
+                best[index] = max(best.get(index, 0.0), float(similarity))
+        for index, similarity in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
+            phrase = self._phrases[index]
             for cid, lang in self._owners[index]:
                 add(cid, 0.85 * similarity / 100.0,
                     Message(N_("similar to {phrase!r} ({lang}, {similarity}% alike)"),

@@ -149,6 +149,24 @@ class Rule(BaseModel):
         return self
 
 
+class Family(BaseModel):
+    """Classes that can stand in for each other for a common use, at lower strength
+    than an explicit rule (e.g. any clean fuel gas can fire a boiler). Families fill
+    the gaps between rules without writing one rule per pair."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    labels: Labels
+    supply: list[str] = Field(min_length=1)
+    demand: list[str] = Field(min_length=1)
+    use: Labels
+    strength: float = Field(ge=0.0, le=1.0)
+    food_or_feed: bool = False
+    transport: Literal["pipe", "road", "sea", "rail", "grid", "none"] = "road"
+    sources: list[Source] = Field(min_length=1)
+
+
 class UrbanSink(BaseModel):
     """A municipal or utility use that can take a side stream nobody else takes."""
 

@@ -2,9 +2,12 @@
 
 The knowledge base's rules become two C×C arrays (rule index and strength) so that
 the compatibility of millions of candidate pairs is one fancy-indexing operation.
-Two kinds of implicit rule complete the explicit ones: the same class on both sides
-(a demand for exactly what is offered), and heat or steam into any heat need, where
-temperature feasibility (with a heat pump) decides.
+Implicit links complete the explicit rules: the same class on both sides (a demand
+for exactly what is offered); heat, steam or warm cooling water into any heat or steam
+need, where temperature feasibility (with a heat pump) decides; and *families* of
+classes that stand in for each other for one use (knowledge/data/families.yaml).
+Codes: ``>= 0`` explicit rule position, ``SAME_RESOURCE``, ``THERMAL``, and
+``FAMILY_BASE - i`` for family ``i``.
 """
 
 from __future__ import annotations
@@ -16,17 +19,24 @@ from numpy.typing import NDArray
 
 from sidestream.domain.categories import Category
 from sidestream.knowledge.base import KnowledgeBase
-from sidestream.knowledge.models import Rule
+from sidestream.knowledge.models import Family, Rule
 
 SAME_RESOURCE = -2
 THERMAL = -3
 NO_RULE = -1
+FAMILY_BASE = -10
 SAME_RESOURCE_STRENGTH = 0.8
 THERMAL_STRENGTH = 0.7
 
 # Demand classes that end in food, feed or fish farming: hazardous input is never
 # acceptable there, whatever a rule says (EU Regulation 1069/2009, Directive 2002/32/EC).
 FOOD_FEED_CLASSES = frozenset({"animal_feed", "fish_feed"})
+# Water that leaves a condenser warm is a heat source as much as it is water.
+THERMAL_WATER_CLASSES = frozenset({"cooling_water"})
+
+
+def family_index(code: int) -> int | None:
+    return FAMILY_BASE - code if code <= FAMILY_BASE else None
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,9 @@ class CompatibilityTable:
     rule_heat_pump: NDArray[np.bool_]
     rule_transport: tuple[str, ...]
     thermal: NDArray[np.bool_]  # per class: heat or steam category
+    heat_demand: NDArray[np.bool_]  # per class: heat category (a heat pump can serve it)
     food_demand: NDArray[np.bool_]  # per class
+    families: tuple[Family, ...] = ()
 
     def compatible_demands(self, supply_class: int) -> NDArray[np.intp]:
         return np.flatnonzero(self.rule_index[supply_class] != NO_RULE)
@@ -52,6 +64,9 @@ class CompatibilityTable:
     def transport(self, code: int, supply_category: str | None) -> str:
         if code >= 0:
             return self.rule_transport[code]
+        fam = family_index(code)
+        if fam is not None:
+            return self.families[fam].transport
         if supply_category in {"heat", "steam", "cooling", "water", "wastewater", "gas", "co2"}:
             return "pipe"
         if supply_category == "electricity":
@@ -67,13 +82,31 @@ def build_compatibility(kb: KnowledgeBase) -> CompatibilityTable:
     n = len(ids)
     rule_index = np.full((n, n), NO_RULE, dtype=np.int32)
     strength = np.zeros((n, n), dtype=np.float64)
-    thermal = np.array([kb.classes[c].category in (Category.HEAT, Category.STEAM) for c in ids], dtype=bool)
+    thermal = np.array(
+        [
+            kb.classes[c].category in (Category.HEAT, Category.STEAM) or c in THERMAL_WATER_CLASSES
+            for c in ids
+        ],
+        dtype=bool,
+    )
     heat_demand = np.array([kb.classes[c].category == Category.HEAT for c in ids], dtype=bool)
+    thermal_demand = np.array(
+        [kb.classes[c].category in (Category.HEAT, Category.STEAM) for c in ids], dtype=bool
+    )
     # Implicit rules first; explicit rules then overwrite them.
     for i in range(n):
         rule_index[i, i], strength[i, i] = SAME_RESOURCE, SAME_RESOURCE_STRENGTH
-    pairs = np.outer(thermal, heat_demand) & ~np.eye(n, dtype=bool)
+    pairs = np.outer(thermal, thermal_demand) & ~np.eye(n, dtype=bool)
     rule_index[pairs], strength[pairs] = THERMAL, THERMAL_STRENGTH
+    families = tuple(kb.families)
+    for f, family in enumerate(families):
+        for s_id in family.supply:
+            for d_id in family.demand:
+                i, j = index[s_id], index[d_id]
+                if int(rule_index[i, j]) == NO_RULE or (
+                    int(rule_index[i, j]) <= FAMILY_BASE and strength[i, j] < family.strength
+                ):
+                    rule_index[i, j], strength[i, j] = FAMILY_BASE - f, family.strength
     rules = tuple(kb.rules)
     for pos, rule in enumerate(rules):
         i, j = index[rule.supply], index[rule.demand]
@@ -107,5 +140,7 @@ def build_compatibility(kb: KnowledgeBase) -> CompatibilityTable:
         rule_heat_pump=np.array([r.conditions.heat_pump_allowed for r in rules], dtype=bool),
         rule_transport=tuple(r.transport for r in rules),
         thermal=thermal,
+        heat_demand=heat_demand,
+        families=families,
         food_demand=np.array([c in FOOD_FEED_CLASSES for c in ids], dtype=bool),
     )

@@ -27,9 +27,9 @@ from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
 from sidestream.knowledge.classifier import Classifier
 from sidestream.matching.candidates import candidate_pairs, partitions
 from sidestream.matching.compatibility import (
+    FAMILY_BASE,
     NO_RULE,
     SAME_RESOURCE,
-    THERMAL,
     CompatibilityTable,
     build_compatibility,
 )
@@ -210,6 +210,7 @@ def _run(
     d_ok = np.flatnonzero(d["cls"] >= 0)
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
     detour_rule = np.array([params.detour.get(t, 1.3) for t in compat.rule_transport] or [1.3])
+    detour_family = np.array([params.detour.get(f.transport, 1.3) for f in compat.families] or [1.3])
     detour_implicit = np.array(
         [params.detour.get(compat.transport(SAME_RESOURCE, c), 1.3) for c in s["category"]]
     )
@@ -235,10 +236,10 @@ def _run(
             continue
         si, di = si_glob[cand.supply], di_glob[cand.demand]
         scored_total += len(cand)
-        chunks.append(_score_chunk(si, di, cand.straight_km, s, d, radius, detour_rule,
-                                   detour_implicit, params, compat))  # fmt: skip
-    columns = ["supply_pos", "demand_pos", "score", "rank", "distance_km", "straight_km",
-               "rule_code", "cop", "overlap_months", "exchanged", *PART_COLUMNS]  # fmt: skip
+        detours = (detour_rule, detour_family, detour_implicit)
+        chunks.append(_score_chunk(si, di, cand.straight_km, s, d, radius, detours, params, compat))
+    columns = ["supply_pos", "demand_pos", "score", "rank", "distance_km", "straight_km", "rule_code",
+               "cop", "overlap_months", "exchanged", "beyond_typical_km", *PART_COLUMNS]  # fmt: skip
     pairs = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
     if len(pairs):
         pairs = pairs.sort_values(["supply_pos", "rank"], kind="stable").reset_index(drop=True)
@@ -258,39 +259,40 @@ def _score_chunk(
     s: dict[str, NDArray[Any]],
     d: dict[str, NDArray[Any]],
     radius: NDArray[np.float64],
-    detour_rule: NDArray[np.float64],
-    detour_implicit: NDArray[np.float64],
+    detours: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     params: MatchParams,
     compat: CompatibilityTable,
 ) -> pd.DataFrame:
+    detour_rule, detour_family, detour_implicit = detours
     sc, dc = s["cls"][si], d["cls"][di]
     code = compat.rule_index[sc, dc]
     explicit = code >= 0
+    family = code <= FAMILY_BASE
     rc = np.where(explicit, code, 0)
-    has_rules = len(compat.rules) > 0
-    detour = np.where(explicit, detour_rule[rc], detour_implicit[si])
+    fc = np.where(family, FAMILY_BASE - code, 0)
+    n = si.size
+    detour = np.where(explicit, detour_rule[rc], np.where(family, detour_family[fc], detour_implicit[si]))
     route = straight_km * detour
-    pair_radius = radius[si]
-    if has_rules:
-        pair_radius = np.where(explicit, np.fmin(pair_radius, compat.rule_max_km[rc]), pair_radius)
+    scale = radius[si]
+    rule_min = np.full(n, np.nan)
+    forbids = compat.food_demand[dc].copy()
+    if compat.rules:
+        # A rule's distance limit is its typical reach: beyond it the score falls fast,
+        # but the pair stays visible up to the category's search radius.
+        scale = np.where(explicit, np.fmin(scale, compat.rule_max_km[rc]), scale)
         rule_min = np.where(explicit, compat.rule_min_temp[rc], np.nan)
-        rule_pump = np.where(explicit, compat.rule_heat_pump[rc], True)
-        rule_nonhaz = np.where(explicit, compat.rule_non_hazardous[rc] | compat.rule_food[rc], False)
-    else:
-        rule_min, rule_pump, rule_nonhaz = (
-            np.full(si.size, np.nan),
-            np.ones(si.size, bool),
-            np.zeros(si.size, bool),
-        )
-    thermal = compat.thermal[sc] & (
-        (code == THERMAL) | (code == SAME_RESOURCE) | (explicit & compat.thermal[sc])
-    )
+        forbids |= explicit & (compat.rule_non_hazardous[rc] | compat.rule_food[rc])
+    if compat.families:
+        fam_food = np.array([f.food_or_feed for f in compat.families], dtype=bool)
+        forbids |= family & fam_food[fc]
+    thermal = compat.thermal[sc] & compat.thermal[dc] | (compat.thermal[sc] & compat.heat_demand[dc])
     inputs = PairInputs(
         strength=compat.strength[sc, dc],
         confidence_supply=s["conf"][si],
         confidence_demand=d["conf"][di],
         route_km=route,
-        radius_km=pair_radius,
+        radius_km=radius[si],
+        distance_scale_km=scale,
         supply_amount=s["amount"][si],
         demand_amount=d["amount"][di],
         same_unit=(s["unit"][si] == d["unit"][di]) & (s["unit"][si] > 0),
@@ -299,10 +301,11 @@ def _score_chunk(
         thermal=thermal,
         supply_temp=s["temp"][si],
         demand_temp=d["temp"][di],
-        heat_pump_allowed=rule_pump.astype(bool),
+        # Physics, not rules: any heat need can be served through a heat pump.
+        heat_pump_allowed=compat.heat_demand[dc],
         rule_min_temp=rule_min.astype(float),
         hazardous_supply=s["hazardous"][si],
-        forbids_hazardous=rule_nonhaz.astype(bool) | compat.food_demand[dc],
+        forbids_hazardous=forbids,
     )
     scored = score_pairs(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
     keep = scored.feasible & (scored.score >= params.min_score) & (code != NO_RULE)
@@ -320,6 +323,7 @@ def _score_chunk(
         "cop": scored.cop[sel],
         "overlap_months": scored.overlap_months[sel],
         "exchanged": scored.exchanged[sel],
+        "beyond_typical_km": (route > scale)[sel],
     }
     for name, values in scored.parts.items():
         out[f"part_{name}"] = np.broadcast_to(values, si.shape)[sel]

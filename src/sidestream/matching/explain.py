@@ -14,7 +14,7 @@ import pandas as pd
 
 from sidestream.domain.months import format_months
 from sidestream.i18n import N_, Message, normalise_lang
-from sidestream.matching.compatibility import SAME_RESOURCE, THERMAL
+from sidestream.matching.compatibility import SAME_RESOURCE, THERMAL, family_index
 
 if TYPE_CHECKING:
     from sidestream.matching.engine import Matches
@@ -80,6 +80,13 @@ def pair_reasons(matches: Matches, pair: pd.Series, s: pd.Series, d: pd.Series) 
             reasons.append(Message(N_("pre-treatment: {treatment}"), {"treatment": rule.treatment}))
         if rule.conditions.text:
             reasons.append(Message(N_("to check: {text}"), {"text": rule.conditions.text}))
+    elif (fam := family_index(code)) is not None:
+        family = compat.families[fam]
+        reasons.append(Message(
+            N_("both belong to {family}: {use} (family {id}, strength {strength})"),
+            {"family": family.labels.en, "use": family.use, "id": family.id,
+             "strength": float(family.strength)},
+        ))  # fmt: skip
     elif code == SAME_RESOURCE:
         reasons.append(Message(N_("the demand asks for the same resource: {label}"),
                                {"label": s_cls.labels.en}))  # fmt: skip
@@ -91,6 +98,10 @@ def pair_reasons(matches: Matches, pair: pd.Series, s: pd.Series, d: pd.Series) 
         {"distance": float(pair["distance_km"]), "straight": float(pair["straight_km"]),
          "mode": compat.transport(code, s["category"])},
     ))  # fmt: skip
+    if bool(pair.get("beyond_typical_km", False)) and code >= 0:
+        limit = compat.rules[code].conditions.max_distance_km
+        reasons.append(Message(N_("farther than the typical {limit} km for this kind of exchange"),
+                               {"limit": float(limit or 0)}))  # fmt: skip
     sq, dq = _num(s["annual_quantity"]), _num(d["annual_quantity"])
     if sq and dq and s["annual_unit"] == d["annual_unit"]:
         reasons.append(Message(
@@ -162,6 +173,8 @@ def matches_document(matches: Matches, lang: str = "en") -> dict[str, Any]:
         d = demands.iloc[int(p["demand_pos"])]
         code = int(p["rule_code"])
         rule = matches.engine.compat.rules[code] if code >= 0 else None
+        fam = family_index(code)
+        family = matches.engine.compat.families[fam] if fam is not None else None
         records.append({
             "kind": "match",
             "supply": flow_summary(matches, s, lang),
@@ -173,6 +186,9 @@ def matches_document(matches: Matches, lang: str = "en") -> dict[str, Any]:
             "rule": None if rule is None else {
                 "id": rule.id, "use": rule.use.get(lang), "legal_status": rule.legal_status,
                 "transport": rule.transport, "sources": [src.title for src in rule.sources],
+            },
+            "family": None if family is None else {
+                "id": family.id, "use": family.use.get(lang), "sources": [x.title for x in family.sources],
             },
             "reasons": [m.render(lang) for m in pair_reasons(matches, p, s, d)],
             "estimate": pair_estimate(matches, p, s),

@@ -34,7 +34,9 @@ class QualityReport:
     def from_ranks(cls, name: str, ranks: dict[tuple[str, str], int | None]) -> QualityReport:
         values = list(ranks.values())
         report = cls(name, ranks)
-        report.recall = {k: sum(1 for r in values if r is not None and r <= k) / max(len(values), 1) for k in KS}
+        report.recall = {
+            k: sum(1 for r in values if r is not None and r <= k) / max(len(values), 1) for k in KS
+        }
         found = [r for r in values if r is not None]
         report.found = len(found)
         report.mean_rank = float(np.mean(found)) if found else float("nan")
@@ -53,10 +55,11 @@ class QualityReport:
 def ranks_from_matches(matches: Matches, expected: pd.DataFrame) -> dict[tuple[str, str], int | None]:
     pairs = matches.pairs
     lookup = {
-        (s, d): int(r)
-        for s, d, r in zip(pairs["supply_id"], pairs["demand_id"], pairs["rank"], strict=True)
+        (s, d): int(r) for s, d, r in zip(pairs["supply_id"], pairs["demand_id"], pairs["rank"], strict=True)
     }
-    return {(s, d): lookup.get((s, d)) for s, d in zip(expected["supply_id"], expected["demand_id"], strict=True)}
+    return {
+        (s, d): lookup.get((s, d)) for s, d in zip(expected["supply_id"], expected["demand_id"], strict=True)
+    }
 
 
 def baseline_ranks(
@@ -100,7 +103,9 @@ def evaluate(
     violations: list[dict[str, str]] = []
     if negatives is not None:
         matched = set(zip(result.pairs["supply_id"], result.pairs["demand_id"], strict=True))
-        for s, d, reason in zip(negatives["supply_id"], negatives["demand_id"], negatives["reason"], strict=True):
+        for s, d, reason in zip(
+            negatives["supply_id"], negatives["demand_id"], negatives["reason"], strict=True
+        ):
             if (s, d) in matched:
                 violations.append({"supply_id": s, "demand_id": d, "reason": reason})
     missed = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sidestream.evaluation.heat import APPROACH_K, heat_pump_cop
+from sidestream.evaluation.heat import heat_pump_cop
 
 WEIGHTS: dict[str, float] = {
     "compatibility": 3.0,
@@ -37,7 +37,8 @@ class PairInputs:
     confidence_supply: NDArray[np.float64]
     confidence_demand: NDArray[np.float64]
     route_km: NDArray[np.float64]
-    radius_km: NDArray[np.float64]
+    radius_km: NDArray[np.float64]  # hard limit (the supply category's search radius)
+    distance_scale_km: NDArray[np.float64]  # typical reach of the route (≤ radius)
     supply_amount: NDArray[np.float64]  # canonical annual amount, NaN if unknown
     demand_amount: NDArray[np.float64]
     same_unit: NDArray[np.bool_]
@@ -102,7 +103,9 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     # Temperature: the sink needs at least max(demand temperature, rule minimum).
     target = np.fmax(p.demand_temp, p.rule_min_temp)
     known_t = p.thermal & np.isfinite(p.supply_temp) & np.isfinite(target)
-    direct = known_t & (p.supply_temp >= target + APPROACH_K)
+    # Stated temperatures are nominal: a supply at least as hot as the need serves it
+    # directly; the heat pump model adds the exchanger approach on both sides.
+    direct = known_t & (p.supply_temp >= target)
     lift = np.where(known_t, target - p.supply_temp, 0.0)
     needs_pump = known_t & ~direct
     pump_ok = needs_pump & p.heat_pump_allowed & (lift <= max_lift_k)
@@ -117,7 +120,7 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     parts = {
         "compatibility": p.strength,
         "confidence": np.sqrt(np.clip(p.confidence_supply, 0, 1) * np.clip(p.confidence_demand, 0, 1)),
-        "distance": distance_part(p.route_km, p.radius_km),
+        "distance": distance_part(p.route_km, p.distance_scale_km),
         "quantity": quantity_part(p.supply_amount, p.demand_amount, p.same_unit),
         "timing": timing,
         "temperature": temperature,

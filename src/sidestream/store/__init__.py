@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 typed ORM over SQLite (default) or PostgreSQL."""
