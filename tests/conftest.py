@@ -8,6 +8,8 @@ import pytest
 
 from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
 
+pytest_plugins = ["tests.dbfixtures"]
+
 HEADER = "id,actor,actor_type,nace,site,lat,lon,direction,resource,category,ewc,quantity,unit,temperature_c,months,visibility,notes"
 
 

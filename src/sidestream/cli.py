@@ -410,5 +410,14 @@ def version() -> None:
     out.print(__version__)
 
 
+def _register_outer_commands() -> None:
+    from sidestream import cli_data, cli_server
+
+    cli_data.register(app)
+    cli_server.register(app)
+
+
+_register_outer_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

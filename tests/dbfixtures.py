@@ -1,0 +1,1 @@
+"""Database fixtures shared by store, services and API tests (SQLite and PostgreSQL)."""
