@@ -1,1 +1,137 @@
-"""Database fixtures shared by store, services and API tests (SQLite and PostgreSQL)."""
+"""Database fixtures shared by store, services and API tests (SQLite and PostgreSQL).
+
+Registered from ``tests/conftest.py``; the names below are stable (the API tests use
+them too). Every test that asks for a database runs twice, once per backend, each
+time on a fresh database of its own:
+
+``db_backend``
+    ``"sqlite"`` or ``"postgresql"`` (the parameter; test ids end in ``[sqlite]`` /
+    ``[postgresql]``).
+``db_url``
+    URL of a fresh, EMPTY database (no tables) — for migration tests.
+``migrated_url``
+    URL of a fresh database at the newest migration (cloned from a template that is
+    migrated once per test session, so it costs a file copy or a CREATE DATABASE).
+``migrated_engine``
+    An ``Engine`` (``sidestream.store.db.make_engine``) on ``migrated_url``.
+``session``
+    A ``Session`` on ``migrated_engine`` (``expire_on_commit=False``, like the app).
+``make_region(slug="test", name=None, **fields) -> Region``
+``make_organisation(region, name="Org", *, actor_type="company", nace=None) -> Organisation``
+``make_site(organisation, name=None, *, lat=66.3, lon=14.1) -> Site``
+``make_user(role="member", region=None, organisation_ids=(), *, email=None,
+is_admin=False, password=None, name="") -> User``
+    ``role`` is a :class:`~sidestream.domain.visibility.Role` or its value; with a
+    ``region`` the user gets a membership there with that role and the given
+    organisations. ``password`` (hashed with the accounts service) is optional:
+    hashing is slow on purpose, so users without one get an unusable hash.
+``viewer_of(user, region) -> Viewer`` (plain function)
+    The viewer a user is in a region, read from their membership (instance admins act
+    as region admins), for calling services directly.
+
+PostgreSQL is reached at ``SIDESTREAM_TEST_POSTGRES_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``). Each test gets a database named
+``sidestream_test_<hex>`` created through an autocommit connection and dropped
+``WITH (FORCE)`` afterwards. If the server cannot be reached, the PostgreSQL half of
+the tests is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from sidestream.domain.visibility import ANONYMOUS, Role, Viewer
+from sidestream.store.db import make_engine, session_factory, upgrade
+from sidestream.store.models import Membership, MembershipOrganisation, Organisation, Region, Site, User
+
+POSTGRES_ADMIN_URL = os.environ.get("SIDESTREAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+UNUSABLE_PASSWORD_HASH = "!unusable"
+
+
+# --- PostgreSQL server ---------------------------------------------------------------
+
+
+def _admin_conninfo() -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _database_url(name: str) -> str:
+    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _admin(statement: sql.Composable) -> None:
+    with psycopg.connect(_admin_conninfo(), autocommit=True, connect_timeout=5) as connection:
+        connection.execute(statement)
+
+
+def _create_database(name: str, template: str | None = None) -> None:
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+    _admin(statement)
+
+
+def _drop_database(name: str) -> None:
+    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def _postgres_available() -> str | None:
+    """None if the PostgreSQL test server answers, else why not."""
+    try:
+        _admin(sql.SQL("SELECT 1"))
+    except psycopg.Error as exc:
+        return f"PostgreSQL test server at {POSTGRES_ADMIN_URL} unavailable: {exc}".splitlines()[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(_postgres_available: str | None) -> Iterator[str]:
+    """A migrated database that per-test databases are cloned from."""
+    if _postgres_available is not None:
+        pytest.skip(_postgres_available)
+    name = f"sidestream_template_{uuid.uuid4().hex[:12]}"
+    _create_database(name)
+    try:
+        upgrade(_database_url(name))  # disposes its engine: a template must have no sessions
+        yield name
+    finally:
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite"
+    upgrade(f"sqlite:///{path}")  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+# --- per-test databases --------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    if backend == "postgresql":
+        reason = request.getfixturevalue("_postgres_available")
+        if reason is not None:
+            pytest.skip(reason)
+    return backend
+
+
+@contextmanager_fixture := None  # noqa: B018 (placeholder removed below)

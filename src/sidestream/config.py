@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     tile_url: str | None = None  # optional online basemap; the default map is offline
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Web sessions: the cookie is signed with ``secret_key``; ``Secure`` may be turned
+    # off only for plain-http development on localhost.
+    session_cookie_name: str = "sidestream_session"
+    session_cookie_secure: bool = True
+    session_max_age_seconds: int = 14 * 24 * 3600
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -37,3 +37,30 @@ class UnknownClassError(KnowledgeBaseError, KeyError):
 
 class MatchingError(SidestreamError):
     """Matching cannot run on the given input (e.g. no supplies, bad parameters)."""
+
+
+class StoreError(SidestreamError):
+    """The database cannot be used as asked: not migrated, not empty for a restore, a
+    backup file that cannot be read."""
+
+
+class NotFoundError(SidestreamError, LookupError):
+    """No such record — or one the viewer may not see: the two are reported alike so
+    that an error never reveals that a confidential record exists."""
+
+
+class PermissionDeniedError(SidestreamError):
+    """The viewer may see the record but not do this to it."""
+
+
+class ConflictError(SidestreamError):
+    """The change clashes with what is stored (a duplicate name, a used key)."""
+
+
+class StaleWriteError(ConflictError):
+    """The record changed since the writer read it; reload and apply the change again."""
+
+
+class InvalidDataError(SidestreamError, ValueError):
+    """A value is well-formed but wrong for Sidestream (unknown EWC code, bad unit, a
+    sort key that does not exist); the message says which value and what to use."""

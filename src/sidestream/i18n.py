@@ -41,6 +41,9 @@ def _fmt(value: Any, lang: str) -> Any:
         return format_number(value, lang)
     if isinstance(value, Message):
         return value.render(lang)
+    localise = getattr(value, "localise", None)
+    if callable(localise):  # e.g. knowledge-base Labels: pick the reader's language
+        return localise(lang)
     return value
 
 

@@ -85,3 +85,26 @@ def test_heat_pump_cop_follows_carnot_fraction() -> None:
     cop = float(heat_pump_cop(30.0, 75.0, 0.5))
     t_hot, t_cold = 75 + 5 + 273.15, 30 - 5 + 273.15
     assert cop == 0.5 * t_hot / (t_hot - t_cold)
+
+
+@given(seed=st.integers(0, 10_000))
+def test_fast_score_equals_full_score(seed: int) -> None:
+    from sidestream.matching.scoring import fast_score
+
+    rng = np.random.default_rng(seed)
+    n = 50
+    p = inputs(
+        n,
+        strength=rng.uniform(0.05, 1, n), confidence_supply=rng.uniform(0, 1, n),
+        confidence_demand=rng.uniform(0, 1, n), route_km=rng.uniform(0, 60, n),
+        distance_scale_km=rng.choice([5.0, 50.0], n), supply_amount=rng.choice([np.nan, 10.0, 1e4], n),
+        demand_amount=rng.uniform(1, 1e4, n), same_unit=rng.random(n) < 0.7,
+        supply_months=rng.integers(0, ALL_MONTHS + 1, n), demand_months=rng.integers(1, ALL_MONTHS + 1, n),
+        thermal=rng.random(n) < 0.5, supply_temp=rng.choice([np.nan, 20.0, 45.0, 95.0], n),
+        demand_temp=rng.choice([np.nan, 30.0, 80.0], n), hazardous_supply=rng.random(n) < 0.2,
+        forbids_hazardous=rng.random(n) < 0.5,
+    )  # fmt: skip
+    full = score_pairs(p)
+    fast, feasible = fast_score(p)
+    np.testing.assert_array_equal(feasible, full.feasible)
+    np.testing.assert_allclose(fast, full.score, rtol=1e-9, atol=1e-12)

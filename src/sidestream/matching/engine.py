@@ -10,8 +10,10 @@ Usable from a notebook with no database or server::
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +37,7 @@ from sidestream.matching.compatibility import (
 )
 from sidestream.matching.params import MatchParams
 from sidestream.matching.prepare import prepare_flows
-from sidestream.matching.scoring import PairInputs, score_pairs
+from sidestream.matching.scoring import PairInputs, fast_score, score_pairs
 
 Progress = Callable[[int, int], None]
 SINGLE_PARTITION_MAX_FLOWS = 60_000
@@ -209,11 +211,8 @@ def _run(
     s_ok = np.flatnonzero(s["cls"] >= 0)
     d_ok = np.flatnonzero(d["cls"] >= 0)
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
-    detour_rule = np.array([params.detour.get(t, 1.3) for t in compat.rule_transport] or [1.3])
-    detour_family = np.array([params.detour.get(f.transport, 1.3) for f in compat.families] or [1.3])
-    detour_implicit = np.array(
-        [params.detour.get(compat.transport(SAME_RESOURCE, c), 1.3) for c in s["category"]]
-    )
+    class_category = [eng.kb.classes[c].category.value for c in compat.class_ids]
+    tables = PairTables.build(compat, params, class_category)
     n_total = len(supplies) + len(demands)
     cell_km = params.partition_km
     if cell_km is None:
@@ -222,22 +221,31 @@ def _run(
         partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
                    cell_km, float(radius.max(initial=0.0)))
     )  # fmt: skip
-    chunks: list[pd.DataFrame] = []
-    scored_total = 0
-    for done, (ps, pd_) in enumerate(parts, start=1):
+    def run_partition(part: tuple[NDArray[np.intp], NDArray[np.intp]]) -> tuple[pd.DataFrame | None, int]:
+        ps, pd_ = part
         si_glob, di_glob = s_ok[ps], d_ok[pd_]
         cand = candidate_pairs(
             s["lat"][si_glob], s["lon"][si_glob], s["cls"][si_glob], radius[si_glob],
             d["lat"][di_glob], d["lon"][di_glob], d["cls"][di_glob], compat,
         )  # fmt: skip
-        if progress:
-            progress(done, len(parts))
         if len(cand) == 0:
-            continue
+            return None, 0
         si, di = si_glob[cand.supply], di_glob[cand.demand]
-        scored_total += len(cand)
-        detours = (detour_rule, detour_family, detour_implicit)
-        chunks.append(_score_chunk(si, di, cand.straight_km, s, d, radius, detours, params, compat))
+        return _score_chunk(si, di, cand.straight_km, s, d, radius, tables, params), len(cand)
+
+    # Partitions are independent (that is what makes them Dask-ready); numpy and
+    # scipy release the GIL in their heavy loops, so threads use both cores here.
+    chunks: list[pd.DataFrame] = []
+    scored_total = 0
+    workers = min(params.workers or (os.cpu_count() or 1), max(len(parts), 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(run_partition, parts) if workers > 1 else map(run_partition, parts)
+        for done, (chunk, n_scored) in enumerate(results, start=1):
+            scored_total += n_scored
+            if chunk is not None:
+                chunks.append(chunk)
+            if progress:
+                progress(done, len(parts))
     columns = ["supply_pos", "demand_pos", "score", "rank", "distance_km", "straight_km", "rule_code",
                "cop", "overlap_months", "exchanged", "beyond_typical_km", *PART_COLUMNS]  # fmt: skip
     pairs = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
@@ -252,6 +260,67 @@ PART_COLUMNS = [f"part_{name}" for name in
                 ("compatibility", "confidence", "distance", "quantity", "timing", "temperature")]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PairTables:
+    """Everything about a pair that depends only on its two classes, as flat C×C
+    lookup tables: one ``take`` per property instead of a chain of ``where``s over
+    millions of pairs."""
+
+    n_classes: int
+    code: NDArray[np.int32]
+    strength: NDArray[np.float64]
+    detour: NDArray[np.float64]
+    scale_cap_km: NDArray[np.float64]
+    rule_min_temp: NDArray[np.float64]
+    forbids_hazardous: NDArray[np.bool_]
+    thermal: NDArray[np.bool_]
+    heat_pump: NDArray[np.bool_]
+
+    @classmethod
+    def build(cls, compat: CompatibilityTable, params: MatchParams, class_category: list[str]) -> PairTables:
+        code = compat.rule_index
+        n = code.shape[0]
+        explicit = code >= 0
+        family = code <= FAMILY_BASE
+        rc = np.where(explicit, code, 0)
+        fc = np.where(family, FAMILY_BASE - code, 0)
+        implicit_detour = np.array(
+            [params.detour.get(compat.transport(SAME_RESOURCE, c), 1.3) for c in class_category]
+        )
+        detour = np.broadcast_to(implicit_detour[:, None], code.shape).copy()
+        scale_cap = np.full(code.shape, np.inf)
+        rule_min = np.full(code.shape, np.nan)
+        forbids = np.broadcast_to(compat.food_demand[None, :], code.shape).copy()
+        if compat.rules:
+            rule_detour = np.array([params.detour.get(t, 1.3) for t in compat.rule_transport])
+            detour = np.where(explicit, rule_detour[rc], detour)
+            # A rule's distance limit is its typical reach: beyond it the score falls
+            # fast, but the pair stays visible up to the category's search radius.
+            scale_cap = np.where(explicit, compat.rule_max_km[rc], scale_cap)
+            rule_min = np.where(explicit, compat.rule_min_temp[rc], rule_min)
+            forbids |= explicit & (compat.rule_non_hazardous[rc] | compat.rule_food[rc])
+        if compat.families:
+            fam_detour = np.array([params.detour.get(f.transport, 1.3) for f in compat.families])
+            fam_food = np.array([f.food_or_feed for f in compat.families], dtype=bool)
+            detour = np.where(family, fam_detour[fc], detour)
+            forbids |= family & fam_food[fc]
+        thermal = (compat.thermal[:, None] & compat.thermal[None, :]) | (
+            compat.thermal[:, None] & compat.heat_demand[None, :]
+        )
+        return cls(
+            n_classes=n,
+            code=code.ravel(),
+            strength=compat.strength.ravel(),
+            detour=detour.ravel(),
+            scale_cap_km=scale_cap.ravel(),
+            rule_min_temp=rule_min.ravel(),
+            forbids_hazardous=forbids.ravel(),
+            thermal=thermal.ravel(),
+            # Physics, not rules: any heat need can be served through a heat pump.
+            heat_pump=np.broadcast_to(compat.heat_demand[None, :], code.shape).ravel().copy(),
+        )
+
+
 def _score_chunk(
     si: NDArray[np.intp],
     di: NDArray[np.intp],
@@ -259,93 +328,90 @@ def _score_chunk(
     s: dict[str, NDArray[Any]],
     d: dict[str, NDArray[Any]],
     radius: NDArray[np.float64],
-    detours: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    tables: PairTables,
     params: MatchParams,
-    compat: CompatibilityTable,
 ) -> pd.DataFrame:
-    detour_rule, detour_family, detour_implicit = detours
-    sc, dc = s["cls"][si], d["cls"][di]
-    code = compat.rule_index[sc, dc]
-    explicit = code >= 0
-    family = code <= FAMILY_BASE
-    rc = np.where(explicit, code, 0)
-    fc = np.where(family, FAMILY_BASE - code, 0)
-    n = si.size
-    detour = np.where(explicit, detour_rule[rc], np.where(family, detour_family[fc], detour_implicit[si]))
-    route = straight_km * detour
-    scale = radius[si]
-    rule_min = np.full(n, np.nan)
-    forbids = compat.food_demand[dc].copy()
-    if compat.rules:
-        # A rule's distance limit is its typical reach: beyond it the score falls fast,
-        # but the pair stays visible up to the category's search radius.
-        scale = np.where(explicit, np.fmin(scale, compat.rule_max_km[rc]), scale)
-        rule_min = np.where(explicit, compat.rule_min_temp[rc], np.nan)
-        forbids |= explicit & (compat.rule_non_hazardous[rc] | compat.rule_food[rc])
-    if compat.families:
-        fam_food = np.array([f.food_or_feed for f in compat.families], dtype=bool)
-        forbids |= family & fam_food[fc]
-    thermal = compat.thermal[sc] & compat.thermal[dc] | (compat.thermal[sc] & compat.heat_demand[dc])
+    pair = s["cls"][si] * tables.n_classes + d["cls"][di]
+    code = tables.code.take(pair)
+    route = straight_km * tables.detour.take(pair)
+    supply_radius = radius.take(si)
+    scale = np.fmin(supply_radius, tables.scale_cap_km.take(pair))
     inputs = PairInputs(
-        strength=compat.strength[sc, dc],
-        confidence_supply=s["conf"][si],
-        confidence_demand=d["conf"][di],
+        strength=tables.strength.take(pair),
+        confidence_supply=s["conf"].take(si),
+        confidence_demand=d["conf"].take(di),
         route_km=route,
-        radius_km=radius[si],
+        radius_km=supply_radius,
         distance_scale_km=scale,
-        supply_amount=s["amount"][si],
-        demand_amount=d["amount"][di],
-        same_unit=(s["unit"][si] == d["unit"][di]) & (s["unit"][si] > 0),
-        supply_months=s["months"][si],
-        demand_months=d["months"][di],
-        thermal=thermal,
-        supply_temp=s["temp"][si],
-        demand_temp=d["temp"][di],
-        # Physics, not rules: any heat need can be served through a heat pump.
-        heat_pump_allowed=compat.heat_demand[dc],
-        rule_min_temp=rule_min.astype(float),
-        hazardous_supply=s["hazardous"][si],
-        forbids_hazardous=forbids,
+        supply_amount=s["amount"].take(si),
+        demand_amount=d["amount"].take(di),
+        same_unit=(s["unit"].take(si) == d["unit"].take(di)) & (s["unit"].take(si) > 0),
+        supply_months=s["months"].take(si),
+        demand_months=d["months"].take(di),
+        thermal=tables.thermal.take(pair),
+        supply_temp=s["temp"].take(si),
+        demand_temp=d["temp"].take(di),
+        heat_pump_allowed=tables.heat_pump.take(pair),
+        rule_min_temp=tables.rule_min_temp.take(pair),
+        hazardous_supply=s["hazardous"].take(si),
+        forbids_hazardous=tables.forbids_hazardous.take(pair),
     )
-    scored = score_pairs(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
-    keep = scored.feasible & (scored.score >= params.min_score) & (code != NO_RULE)
+    score, feasible = fast_score(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
+    keep = feasible & (score >= params.min_score) & (code != NO_RULE)
     idx = np.flatnonzero(keep)
-    top, rank = top_k(si[idx], scored.score[idx], route[idx], di[idx], params.top_k)
+    top, rank = top_k(si[idx], score[idx], route[idx], di[idx], params.top_k)
     sel = idx[top]
+    detail = score_pairs(inputs.subset(sel), params.heat_pump_max_lift_k, params.carnot_fraction)
     out = {
         "supply_pos": si[sel],
         "demand_pos": di[sel],
-        "score": scored.score[sel],
+        "score": score[sel],
         "rank": rank + 1,
         "distance_km": route[sel],
         "straight_km": straight_km[sel],
         "rule_code": code[sel],
-        "cop": scored.cop[sel],
-        "overlap_months": scored.overlap_months[sel],
-        "exchanged": scored.exchanged[sel],
-        "beyond_typical_km": (route > scale)[sel],
+        "cop": detail.cop,
+        "overlap_months": detail.overlap_months,
+        "exchanged": detail.exchanged,
+        "beyond_typical_km": (route[sel] > scale[sel]),
     }
-    for name, values in scored.parts.items():
-        out[f"part_{name}"] = np.broadcast_to(values, si.shape)[sel]
+    for name, values in detail.parts.items():
+        out[f"part_{name}"] = np.broadcast_to(values, sel.shape)
     return pd.DataFrame(out)
 
 
 def top_k(
-    group: NDArray[np.intp], score: NDArray[np.float64], distance: NDArray[np.float64],
-    tie: NDArray[np.intp], k: int,
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:  # fmt: skip
+    group: NDArray[np.intp],
+    score: NDArray[np.float64],
+    distance: NDArray[np.float64],
+    tie: NDArray[np.intp],
+    k: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Positions of the best ``k`` per group (score desc, distance asc, tie asc) and
     their 0-based ranks.
+
+    Two stages keep this fast on tens of millions of pairs: one integer sort on
+    (group, quantised score) keeps each group's best k *and everything tied with the
+    k-th*, then an exact lexicographic sort orders the few survivors.
 
     >>> top_k(np.array([0, 0, 1]), np.array([0.2, 0.9, 0.5]), np.zeros(3), np.arange(3), 1)
     (array([1, 2]), array([0, 0]))
     """
     if group.size == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp)
-    order = np.lexsort((tie, distance, -score, group))
+    levels = np.uint64(2**32 - 1)
+    quant = (np.clip(score, 0.0, 1.0) * float(levels)).astype(np.uint64)
+    key = group.astype(np.uint64) * np.uint64(2**32) + (levels - quant)
+    order = np.argsort(key, kind="stable")
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     lengths = np.diff(np.r_[starts, g.size])
-    rank = np.arange(g.size) - np.repeat(starts, lengths)
+    kth = starts + np.minimum(lengths, k) - 1
+    threshold = np.repeat(key[order][kth], lengths)
+    survivors = order[key[order] <= threshold]
+    exact = survivors[np.lexsort((tie[survivors], distance[survivors], -score[survivors], group[survivors]))]
+    g2 = group[exact]
+    starts2 = np.flatnonzero(np.r_[True, g2[1:] != g2[:-1]])
+    rank = np.arange(g2.size) - np.repeat(starts2, np.diff(np.r_[starts2, g2.size]))
     keep = rank < k
-    return order[keep], rank[keep]
+    return exact[keep], rank[keep]

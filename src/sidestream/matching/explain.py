@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 CONTRACT_VERSION = "1.0"
 
+TRANSPORT = {"pipe": N_("pipe"), "road": N_("road"), "rail": N_("rail"), "sea": N_("sea"),
+             "grid": N_("power grid"), "none": N_("no transport")}  # fmt: skip
+LEGAL = {"by-product": N_("by-product"), "end-of-waste": N_("end-of-waste"), "waste": N_("waste"),
+         "not-waste": N_("not waste")}  # fmt: skip
+
 
 def _num(value: Any) -> float | None:
     if value is None:
@@ -70,12 +75,12 @@ def pair_reasons(matches: Matches, pair: pd.Series, s: pd.Series, d: pd.Series) 
         rule = compat.rules[code]
         reasons.append(Message(
             N_("{supply} can supply {demand} for {use} (rule {rule}, strength {strength})"),
-            {"supply": s_cls.labels.en, "demand": d_cls.labels.en, "use": rule.use,
+            {"supply": s_cls.labels, "demand": d_cls.labels, "use": rule.use,
              "rule": rule.id, "strength": float(rule.strength)},
         ))  # fmt: skip
         if rule.cases:
             reasons.append(Message(N_("documented elsewhere: {case}"), {"case": rule.cases[0]}))
-        reasons.append(Message(N_("legal status: {status}"), {"status": rule.legal_status}))
+        reasons.append(Message(N_("legal status: {status}"), {"status": Message(LEGAL[rule.legal_status])}))
         if rule.treatment:
             reasons.append(Message(N_("pre-treatment: {treatment}"), {"treatment": rule.treatment}))
         if rule.conditions.text:
@@ -84,19 +89,19 @@ def pair_reasons(matches: Matches, pair: pd.Series, s: pd.Series, d: pd.Series) 
         family = compat.families[fam]
         reasons.append(Message(
             N_("both belong to {family}: {use} (family {id}, strength {strength})"),
-            {"family": family.labels.en, "use": family.use, "id": family.id,
+            {"family": family.labels, "use": family.use, "id": family.id,
              "strength": float(family.strength)},
         ))  # fmt: skip
     elif code == SAME_RESOURCE:
         reasons.append(Message(N_("the demand asks for the same resource: {label}"),
-                               {"label": s_cls.labels.en}))  # fmt: skip
+                               {"label": s_cls.labels}))  # fmt: skip
     elif code == THERMAL:
         reasons.append(Message(N_("heat can be delivered to a heat demand ({label})"),
-                               {"label": d_cls.labels.en}))  # fmt: skip
+                               {"label": d_cls.labels}))  # fmt: skip
     reasons.append(Message(
         N_("{distance} km by {mode} (straight line {straight} km)"),
         {"distance": float(pair["distance_km"]), "straight": float(pair["straight_km"]),
-         "mode": compat.transport(code, s["category"])},
+         "mode": Message(TRANSPORT[compat.transport(code, s["category"])])},
     ))  # fmt: skip
     if bool(pair.get("beyond_typical_km", False)) and code >= 0:
         limit = compat.rules[code].conditions.max_distance_km

@@ -54,6 +54,7 @@ class MatchParams(BaseModel):
     suggestion_threshold: float = Field(0.45, ge=0.0, le=1.0)
     heat_pump_max_lift_k: float = 70.0
     carnot_fraction: float = Field(0.5, gt=0.0, le=1.0)
+    workers: int | None = Field(None, ge=1, description="threads for partitions (default: all cores)")
     partition_km: float | None = Field(
         None, description="cell size for partitioned candidate search (default: auto)"
     )

@@ -52,6 +52,9 @@ class PairInputs:
     hazardous_supply: NDArray[np.bool_]
     forbids_hazardous: NDArray[np.bool_]
 
+    def subset(self, index: NDArray[np.intp]) -> PairInputs:
+        return PairInputs(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -101,21 +104,10 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     reason[(reason == 0) & (p.route_km > p.radius_km)] = TOO_FAR
 
     # Temperature: the sink needs at least max(demand temperature, rule minimum).
-    target = np.fmax(p.demand_temp, p.rule_min_temp)
-    known_t = p.thermal & np.isfinite(p.supply_temp) & np.isfinite(target)
     # Stated temperatures are nominal: a supply at least as hot as the need serves it
     # directly; the heat pump model adds the exchanger approach on both sides.
-    direct = known_t & (p.supply_temp >= target)
-    lift = np.where(known_t, target - p.supply_temp, 0.0)
-    needs_pump = known_t & ~direct
-    pump_ok = needs_pump & p.heat_pump_allowed & (lift <= max_lift_k)
-    cop = np.full(n, np.nan)
-    if pump_ok.any():
-        cop[pump_ok] = heat_pump_cop(p.supply_temp[pump_ok], target[pump_ok], carnot_fraction)
-    temperature = np.where(p.thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
-    temperature = np.where(direct, 1.0, temperature)
-    temperature = np.where(pump_ok, np.clip(0.35 + 0.1 * np.nan_to_num(cop), 0.5, 0.85), temperature)
-    reason[(reason == 0) & needs_pump & ~pump_ok] = TOO_COLD
+    temperature, too_cold, cop = _temperature(p, max_lift_k, carnot_fraction)
+    reason[(reason == 0) & too_cold] = TOO_COLD
 
     parts = {
         "compatibility": p.strength,
@@ -137,3 +129,51 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     demand_share = p.demand_amount * overlap / needed
     exchanged = np.where(p.same_unit, np.fmin(supply_share, demand_share), np.nan)
     return Scored(score, feasible, parts, cop, overlap, exchanged, reason)
+
+
+def _temperature(
+    p: PairInputs, max_lift_k: float, carnot_fraction: float
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Temperature part, too-cold flag and COP for thermal pairs (all arrays full size)."""
+    n = p.strength.size
+    target = np.fmax(p.demand_temp, p.rule_min_temp)
+    known_t = p.thermal & np.isfinite(p.supply_temp) & np.isfinite(target)
+    direct = known_t & (p.supply_temp >= target)
+    lift = np.where(known_t, target - p.supply_temp, 0.0)
+    needs_pump = known_t & ~direct
+    pump_ok = needs_pump & p.heat_pump_allowed & (lift <= max_lift_k)
+    cop = np.full(n, np.nan)
+    if pump_ok.any():
+        cop[pump_ok] = heat_pump_cop(p.supply_temp[pump_ok], target[pump_ok], carnot_fraction)
+    part = np.where(p.thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
+    part = np.where(direct, 1.0, part)
+    part = np.where(pump_ok, np.clip(0.35 + 0.1 * np.nan_to_num(cop), 0.5, 0.85), part)
+    return part, needs_pump & ~pump_ok, cop
+
+
+def fast_score(
+    p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float = 0.5
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The same score as :func:`score_pairs`, computed in log space with fewer
+    temporaries, for ranking tens of millions of pairs; details are computed
+    afterwards for the few pairs that are kept."""
+    log_min = np.log(MIN_PART)
+    overlap = np.bitwise_count(p.supply_months & p.demand_months)
+    needed = np.maximum(np.bitwise_count(p.demand_months), 1)
+    feasible = (overlap > 0) & ~(p.hazardous_supply & p.forbids_hazardous) & (p.route_km <= p.radius_km)
+    w = WEIGHTS
+    log_sum = w["compatibility"] * np.log(np.clip(p.strength, MIN_PART, 1.0))
+    conf = 0.5 * (
+        np.log(np.clip(p.confidence_supply, 1e-12, 1.0)) + np.log(np.clip(p.confidence_demand, 1e-12, 1.0))
+    )
+    log_sum += w["confidence"] * np.maximum(conf, log_min)
+    log_sum += w["distance"] * np.maximum(-2.0 * p.route_km / np.maximum(p.distance_scale_km, 1e-9), log_min)
+    log_sum += w["quantity"] * np.log(quantity_part(p.supply_amount, p.demand_amount, p.same_unit))
+    log_sum += w["timing"] * np.log(np.maximum(overlap, 1) / needed)
+    thermal = np.flatnonzero(p.thermal)
+    if thermal.size:
+        part, too_cold, _ = _temperature(p.subset(thermal), max_lift_k, carnot_fraction)
+        log_sum[thermal] += w["temperature"] * np.log(np.clip(part, MIN_PART, 1.0))
+        feasible[thermal] &= ~too_cold
+    score = np.where(feasible, np.exp(log_sum / sum(w.values())), 0.0)
+    return score, feasible

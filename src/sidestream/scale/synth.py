@@ -35,7 +35,23 @@ TOWNS: list[tuple[str, float, float, float]] = [
     ("Helsinki", 60.170, 24.938, 660), ("Tampere", 61.498, 23.761, 250), ("Turku", 60.452, 22.267, 200),
     ("Oulu", 65.012, 25.465, 210), ("Lahti", 60.983, 25.656, 120), ("Kotka", 60.467, 26.946, 52),
     ("Pori", 61.485, 21.797, 83), ("Jyväskylä", 62.242, 25.747, 145), ("Kuopio", 62.893, 27.679, 122),
-    ("Reykjavík", 64.147, -21.942, 140),
+    ("Reykjavík", 64.147, -21.942, 140), ("Akureyri", 65.683, -18.091, 19),
+    ("Arendal", 58.461, 8.772, 45), ("Larvik", 59.053, 10.027, 47), ("Sarpsborg", 59.284, 11.110, 57),
+    ("Moss", 59.434, 10.658, 50), ("Tønsberg", 59.267, 10.407, 57), ("Harstad", 68.798, 16.541, 25),
+    ("Alta", 69.969, 23.272, 21), ("Steinkjer", 64.014, 11.495, 24), ("Levanger", 63.746, 11.300, 20),
+    ("Elverum", 60.881, 11.563, 21), ("Kongsberg", 59.668, 9.650, 28), ("Florø", 61.600, 5.033, 12),
+    ("Sandnessjøen", 66.021, 12.631, 6), ("Brønnøysund", 65.474, 12.212, 8), ("Namsos", 64.467, 11.496, 15),
+    ("Halden", 59.122, 11.387, 31), ("Egersund", 58.451, 6.002, 15), ("Førde", 61.452, 5.857, 13),
+    ("Västerås", 59.611, 16.545, 130), ("Örebro", 59.275, 15.213, 125), ("Linköping", 58.411, 15.622, 165),
+    ("Karlstad", 59.403, 13.512, 95), ("Växjö", 56.879, 14.806, 95), ("Halmstad", 56.674, 12.857, 100),
+    ("Kalmar", 56.663, 16.356, 70), ("Östersund", 63.179, 14.636, 64), ("Falun", 60.607, 15.630, 60),
+    ("Kiruna", 67.856, 20.225, 23), ("Karlskrona", 56.161, 15.587, 66), ("Trollhättan", 58.284, 12.289, 59),
+    ("Sandviken", 60.617, 16.775, 39), ("Oxelösund", 58.670, 17.100, 12), ("Stenungsund", 58.070, 11.818, 27),
+    ("Randers", 56.461, 10.036, 63), ("Kolding", 55.490, 9.472, 62), ("Horsens", 55.861, 9.850, 60),
+    ("Herning", 56.136, 8.977, 50), ("Silkeborg", 56.170, 9.545, 50), ("Næstved", 55.230, 11.761, 45),
+    ("Vaasa", 63.096, 21.616, 68), ("Joensuu", 62.601, 29.764, 77), ("Lappeenranta", 61.059, 28.189, 73),
+    ("Rovaniemi", 66.503, 25.729, 64), ("Kokkola", 63.838, 23.131, 48), ("Kemi", 65.736, 24.564, 20),
+    ("Rauma", 61.128, 21.511, 39), ("Hämeenlinna", 60.996, 24.464, 68), ("Seinäjoki", 62.790, 22.840, 64),
 ]  # fmt: skip
 
 # Per industry archetype: (NACE, weight, [(direction, resource, category, unit, median, temp)]).
@@ -94,7 +110,7 @@ ARCHETYPES: list[tuple[str, float, list[Template]]] = [
 ]  # fmt: skip
 
 
-def synthetic_flows(n: int, seed: int = 1, spread_km: float = 12.0) -> pd.DataFrame:
+def synthetic_flows(n: int, seed: int = 1, spread_km: float = 15.0) -> pd.DataFrame:
     """``n`` flows in the shape of a validated flow table (deterministic per seed)."""
     rng = np.random.default_rng(seed)
     towns = np.array([(t[1], t[2]) for t in TOWNS])
@@ -108,7 +124,13 @@ def synthetic_flows(n: int, seed: int = 1, spread_km: float = 12.0) -> pd.DataFr
     n_actors = max(1, int(n / 2.5))
     actor_arch = rng.choice(len(ARCHETYPES), size=n_actors, p=arch_w)
     actor_town = rng.choice(len(TOWNS), size=n_actors, p=weights)
-    offset_km = rng.normal(0.0, spread_km, size=(n_actors, 2))
+    # Bigger towns sprawl further (spread grows with the square root of population),
+    # and a third of actors are rural: farms, fish farms, quarries and sawmills lie
+    # tens of kilometres from the nearest town.
+    town_spread = spread_km * np.sqrt(np.array([t[3] for t in TOWNS]) / 100.0).clip(0.6, 3.0)
+    rural = rng.random(n_actors) < 0.35
+    spread = np.where(rural, 45.0, town_spread[actor_town])
+    offset_km = rng.normal(0.0, 1.0, size=(n_actors, 2)) * spread[:, None]
     lat = towns[actor_town, 0] + offset_km[:, 0] / 111.2
     lon = towns[actor_town, 1] + offset_km[:, 1] / (111.2 * np.cos(np.radians(towns[actor_town, 0])))
     # Flow i belongs to actor (i mod n_actors); its template is one of that archetype's.

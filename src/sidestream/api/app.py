@@ -1,0 +1,102 @@
+"""The application factory: ``create_app(settings)`` builds the JSON API under
+``/api/v1`` with its OpenAPI document at ``/api/openapi.json`` and docs at
+``/api/docs``. No module-level app and no globals: each call gets its own engine,
+session factory and match cache on ``app.state``.
+
+For uvicorn: ``uvicorn --factory sidestream.api.app:app_from_env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from sidestream import __version__
+from sidestream.api.problems import install_problem_handlers
+from sidestream.api.routes import (
+    audit,
+    auth,
+    flows,
+    health,
+    matches,
+    memberships,
+    organisations,
+    regions,
+    sites,
+    synergies,
+    tokens,
+    users,
+)
+from sidestream.config import Settings, get_settings
+from sidestream.services.matching import MatchCache
+from sidestream.store.db import check_migrated, make_engine, session_factory
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+Sidestream's JSON API: regions, organisations, sites and flows (the flow registry),
+matches and saved synergies, accounts and tokens.
+
+Authenticate with `Authorization: Bearer <token>` (create a personal token under
+`/tokens`, or log in with `/auth/login`). Every error is an RFC 9457 problem document
+(`application/problem+json`). Single records carry an `ETag`; send it back in
+`If-Match` when you change them, and a stale write is refused with 409.
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the API. Refuses an unmigrated database with the message from
+    :func:`~sidestream.store.db.check_migrated` (raises ``StoreError``)."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    try:
+        check_migrated(engine)
+    except Exception:
+        if owns_engine:
+            engine.dispose()
+        raise
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Sidestream API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.match_cache = MatchCache()
+    install_problem_handlers(app)
+    for module in (
+        health,
+        auth,
+        users,
+        tokens,
+        regions,
+        organisations,
+        sites,
+        flows,
+        matches,
+        synergies,
+        memberships,
+        audit,
+    ):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app configured from ``SIDESTREAM_*`` (for ``uvicorn --factory``)."""
+    return create_app(get_settings())

@@ -1,0 +1,91 @@
+"""Match results for a region or one flow, cut to what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, SettingsDep, ViewerDep
+from sidestream.api.schemas.matches import MatchDocument
+from sidestream.domain.categories import Category
+from sidestream.i18n import normalise_lang
+from sidestream.matching import MatchParams
+from sidestream.services import matching
+
+router = APIRouter(prefix="/regions/{slug}", tags=["matches"])
+
+
+def match_params(
+    top_k: Annotated[int, Query(ge=1, le=100, description="Best K demands per supply.")] = 5,
+    radius_km: Annotated[
+        float, Query(gt=0, le=1000, description="Base search radius (scaled per category).")
+    ] = 50.0,
+    min_score: Annotated[float, Query(ge=0, le=1, description="Drop matches scoring below this.")] = 0.0,
+    category: Annotated[Category | None, Query(description="Only flows of this category.")] = None,
+    include_suggestions: Annotated[bool, Query(description="Add urban-sink and case suggestions.")] = False,
+) -> MatchParams:
+    return MatchParams(
+        top_k=top_k,
+        radius_km=radius_km,
+        min_score=min_score,
+        category=category.value if category else None,
+        include_suggestions=include_suggestions,
+    )
+
+
+ParamsDep = Annotated[MatchParams, Depends(match_params)]
+LangQuery = Annotated[str, Query(max_length=10, description="Language of reasons: en or nb.")]
+
+
+@router.get(
+    "/matches",
+    response_model=MatchDocument,
+    response_model_exclude_none=True,
+    summary="Matches in the region",
+)
+def region_matches(
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: MatchCacheDep,
+    params: ParamsDep,
+    lang: LangQuery = "en",
+) -> MatchDocument:
+    """For each supply its best demands, searched among all flows of the region;
+    a side you may not see is an anonymised stub, and counts count what is shown."""
+    doc = matching.region_matches(
+        session, region, viewer, params, secret=settings.secret_key, lang=normalise_lang(lang), cache=cache
+    )
+    return MatchDocument.model_validate(doc)
+
+
+@router.get(
+    "/flows/{flow_id}/matches",
+    response_model=MatchDocument,
+    response_model_exclude_none=True,
+    summary="Matches of one flow",
+)
+def flow_matches(
+    flow_id: int,
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: MatchCacheDep,
+    params: ParamsDep,
+    lang: LangQuery = "en",
+) -> MatchDocument:
+    """A supply's best demands, or a demand's best supplies."""
+    doc = matching.flow_matches(
+        session,
+        region,
+        viewer,
+        flow_id,
+        params,
+        secret=settings.secret_key,
+        lang=normalise_lang(lang),
+        cache=cache,
+    )
+    return MatchDocument.model_validate(doc)
