@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench bench-quality bench-match clean
+.PHONY: install demo test lint format bench bench-quality clean i18n-update
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,9 @@ bench-quality: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Re-extract messages and merge them into the catalogs; then translate the new,
+# empty entries in src/sidestream/locale/nb/LC_MESSAGES/messages.po.
+i18n-update: install
+	$(BIN)/pybabel extract -k N_ -k _ --no-location --omit-header -o src/sidestream/locale/messages.pot src/sidestream
+	$(BIN)/pybabel update --omit-header -i src/sidestream/locale/messages.pot -d src/sidestream/locale -D messages -l nb

@@ -33,7 +33,7 @@ def small_region(tmp_path: Path) -> Path:
         "s4,Rana Gruber,company,07.10,Storforshei,66.4000,14.5200,supply,EAF dust,waste,10 02 07*,2000,t/yr,,1-12,private,",
         "d1,Mo Fjernvarme,utility,35.30,Mo i Rana,66.3130,14.1420,demand,fjernvarme 80 °C,heat,,120,GWh/yr,80,1-12,public,",
         "d2,Rana kommune,municipality,84.11,Mo i Rana,66.3120,14.1600,demand,pukk og grus til veibygging,material,,40000,t/yr,,4-10,public,",
-        "d3,Helgeland Smolt,company,03.22,Hemnes,66.2200,13.6200,demand,varme 30 °C til settefisk,heat,,5,GWh/yr,30,1-12,network,",
+        "d3,Helgeland Smolt,company,03.22,Dalsgrenda,66.2800,13.9500,demand,varme 30 °C til settefisk,heat,,5,GWh/yr,30,1-12,network,",
         "d4,Feed mill,company,10.91,Mo i Rana,66.3000,14.1000,demand,fiskefôr råvarer,material,,5000,t/yr,,1-12,network,",
         "d5,Biogass Helgeland,company,35.21,Mo i Rana,66.3300,14.2000,demand,råstoff til biogass,gas,,10000,t/yr,,1-12,network,",
     ]

@@ -18,7 +18,9 @@ PLACEHOLDER = re.compile(r"\{(\w+)[^}]*\}")
 
 def extracted() -> set[str]:
     ids: set[str] = set()
-    for _, _, message, _, _ in extract_from_dir(str(PACKAGE), keywords={"N_": None, "_": None, "gettext": None}):
+    for _, _, message, _, _ in extract_from_dir(
+        str(PACKAGE), keywords={"N_": None, "_": None, "gettext": None}
+    ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
 

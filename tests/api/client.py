@@ -28,7 +28,9 @@ class ApiClient:
     ) -> None:
         self.app = app
         self.base_url = base_url
-        self.transport = httpx.ASGITransport(app=app, client=client, raise_app_exceptions=raise_app_exceptions)
+        self.transport = httpx.ASGITransport(
+            app=app, client=client, raise_app_exceptions=raise_app_exceptions
+        )
         self._portal_cm: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
         self._client: httpx.AsyncClient | None = None

@@ -73,7 +73,13 @@ class World:
         return self.key(level, direction), f"NOTE-{level}-{direction}"
 
     def hidden_markers(self, role: str) -> list[str]:
-        return [m for lvl in LEVELS if lvl not in SEES[role] for d in ("supply", "demand") for m in self.markers(lvl, d)]
+        return [
+            m
+            for lvl in LEVELS
+            if lvl not in SEES[role]
+            for d in ("supply", "demand")
+            for m in self.markers(lvl, d)
+        ]
 
     def visible_keys(self, role: str) -> set[str]:
         keys = {self.key(lvl, d) for lvl in SEES[role] for d in ("supply", "demand")}

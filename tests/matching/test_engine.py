@@ -26,7 +26,7 @@ def test_small_region_finds_the_obvious_synergies(small_region: Path) -> None:
     result = match(read_flow_table(small_region).frame)
     pairs = pairs_of(result)
     assert pairs["s1"][0] == "d1"  # 90 °C surplus heat → district heating, next door
-    assert "d3" in pairs["s1"]  # … and to the fish farm 25 km away
+    assert "d3" in pairs["s1"]  # … and to the fish farm 10 km away
     assert pairs["s2"][0] == "d2"  # steel slag → aggregates for road building
     assert "d4" not in pairs.get("s4", [])  # hazardous EAF dust never to fish feed
 

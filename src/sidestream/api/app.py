@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
 from sidestream.api.problems import install_problem_handlers
@@ -44,6 +45,20 @@ Authenticate with `Authorization: Bearer <token>` (create a personal token under
 (`application/problem+json`). Single records carry an `ETag`; send it back in
 `If-Match` when you change them, and a stale write is refused with 409.
 """
+
+
+class SharedStateMiddleware:
+    """Give every request its ``state`` dict up front, so that what a dependency puts
+    there (who the caller is) is seen by the exception handlers too: routing copies
+    the scope, and a dict created later would live in the copy only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -79,6 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.session_factory = session_factory(engine)
     app.state.match_cache = MatchCache()
     install_problem_handlers(app)
+    app.add_middleware(SharedStateMiddleware)
     for module in (
         health,
         auth,

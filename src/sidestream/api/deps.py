@@ -74,11 +74,13 @@ def get_auth(
             raise AuthenticationError(
                 "the token is unknown, revoked or expired: log in again or create a token"
             )
+        request.state.user_id = user.id
         return Auth(user, "token", token)
     cookie_token = read_session_cookie(request, settings)
     if cookie_token:
         user = user_for_token(session, cookie_token, session_max_age_seconds=settings.session_max_age_seconds)
         if user is not None:
+            request.state.user_id = user.id
             if request.method not in SAFE_METHODS and not csrf_valid(
                 settings, cookie_token, request.headers.get("x-csrf-token")
             ):

@@ -133,12 +133,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SidestreamError)
     async def _domain(request: Request, exc: SidestreamError) -> JSONResponse:
         status, slug = status_for(exc)
+        detail = str(exc)
+        if status == 403 and getattr(request.state, "user_id", None) is None:
+            # Not allowed as anonymous: the answer is "log in", not "forbidden".
+            status, slug, detail = 401, "authentication-required", f"log in first: {detail}"
         headers: dict[str, str] = {}
         if isinstance(exc, RateLimitedError):
             headers["Retry-After"] = str(exc.retry_after_seconds)
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="sidestream"'
-        return problem_response(request, status, str(exc), slug=slug, headers=headers)
+        return problem_response(request, status, detail, slug=slug, headers=headers)
 
     @app.exception_handler(HTTPProblemError)
     async def _api(request: Request, exc: HTTPProblemError) -> JSONResponse:

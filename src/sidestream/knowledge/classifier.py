@@ -48,6 +48,15 @@ _BAND_IDS = {cid for _, cid in HEAT_BANDS}
 # found there (the head) weigh more than phrases in the purpose.
 _PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen|in|i)\b")
 HEAD_BONUS = 0.15
+
+# Categories users confuse with each other are penalised less than unrelated ones.
+CATEGORY_GROUPS = {
+    "material": "bulk", "waste": "bulk", "by-product": "bulk",
+    "water": "water", "wastewater": "water",
+    "heat": "thermal", "steam": "thermal", "cooling": "thermal",
+    "gas": "gas", "co2": "gas",
+}  # fmt: skip
+_GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
 TAIL_PENALTY = 0.1
 
 
@@ -127,7 +136,8 @@ def _term_variants(terms: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     "fgd gypsum" and "flue gas desulphurisation"."""
     out: list[tuple[str, str, str]] = []
     for lang, term in terms:
-        variants = {term, _PARENS.sub(" ", term), *_PARENS.findall(term)}
+        inner = [p for p in _PARENS.findall(term) if not any(ch.isdigit() for ch in p) and len(p) >= 4]
+        variants = {term, _PARENS.sub(" ", term), *inner}
         for v in list(variants):
             if "/" in v:
                 variants.update(v.split("/"))
@@ -162,9 +172,7 @@ class Classifier:
                 owners = self._owners[index[phrase]]
                 if (rc.id, lang) not in owners:
                     owners.append((rc.id, lang))
-        # Longest phrases first so that "fly ash from biomass" beats "ash".
-        order = sorted(range(len(self._phrases)), key=lambda i: (-len(self._phrases[i]), i))
-        self._by_length = [(self._phrases[i], self._owners[i]) for i in order]
+        self._index = index
         self._ewc_index: dict[str, list[str]] = {}
         for rc in kb.classes.values():
             for code in rc.ewc_codes:
@@ -235,11 +243,24 @@ class Classifier:
                         Message(N_("NACE {nace} is a typical producer of this class"), {"nace": nace})
                     )
         if category:
+            group = CATEGORY_GROUPS.get(category, category)
             for cid, ev in evidence.items():
-                if self.kb.classes[cid].category.value == category:
+                other = self.kb.classes[cid].category.value
+                if other == category:
                     ev.score = min(1.0, ev.score + 0.05)
+                elif CATEGORY_GROUPS.get(other, other) == group:
+                    ev.score *= 0.92
                 else:
                     ev.score *= 0.75
+        if not evidence and category in {"heat", None} and _GENERIC_HEAT.search(norm):
+            # "varme 30 °C til settefisk": a bare heat word is a heat flow in the band of
+            # its temperature; without one, a need is space heating and an offer the
+            # commonest surplus band — at modest confidence either way.
+            if temp is not None:
+                add(heat_band(temp), 0.6, Message(N_("a heat flow at {temp} °C"), {"temp": float(temp)}))
+            else:
+                cid = "space_heating" if direction == "demand" else "heat_40_60c"
+                add(cid, 0.5, Message(N_("a heat flow without a stated temperature")))
         if not evidence:
             return Classification(
                 None, None, 0.0,
@@ -258,30 +279,36 @@ class Classifier:
         )  # fmt: skip
 
     def _phrase_evidence(self, norm: str, add: AddEvidence) -> None:
-        padded = f" {norm} "
         words = norm.split()
         head = head_of(norm)
         has_tail = head != norm
+        length = max(len(norm), 1)
+        found: dict[str, float] = {}
+        # Whole-word phrases: every run of up to 8 words looked up in the index.
+        for i in range(len(words)):
+            for j in range(i + 1, min(i + 8, len(words)) + 1):
+                phrase = " ".join(words[i:j])
+                if phrase in self._index:
+                    found[phrase] = max(found.get(phrase, 0.0), 0.7 + 0.3 * len(phrase) / length)
+        # Nordic compounds: "kullflygeaske" contains "flygeaske". The last part of a
+        # compound is its head noun ("fodertorkning" is drying, not feed), so a phrase
+        # that ends the word counts more than one at its start.
+        for word in words:
+            for a in range(len(word)):
+                for b in range(a + 5, len(word) + 1):
+                    if (a, b) == (0, len(word)):
+                        continue
+                    phrase = word[a:b]
+                    if phrase in self._index:
+                        base = 0.6 if b == len(word) else 0.5
+                        found[phrase] = max(found.get(phrase, 0.0), base + 0.3 * len(phrase) / length)
         hits = 0
-        for phrase, owners in self._by_length:
-            if len(phrase) > len(norm) + 2:
-                continue
-            if f" {phrase} " in padded:
-                coverage = len(phrase) / max(len(norm), 1)
-                score = 0.7 + 0.3 * coverage
-            elif len(phrase) >= 5 and any(phrase in w for w in words):
-                # A Nordic compound: "kullflygeaske" contains "flygeaske".
-                coverage = len(phrase) / max(len(norm), 1)
-                score = 0.6 + 0.3 * coverage
-            elif " " in phrase and len(phrase) >= 8 and phrase in norm:
-                coverage = len(phrase) / max(len(norm), 1)
-                score = 0.6 + 0.3 * coverage
-            else:
-                continue
+        for phrase in sorted(found, key=lambda p: (-len(p), p)):
+            score = found[phrase]
             if has_tail:
                 score += HEAD_BONUS if phrase in head else -TAIL_PENALTY
             hits += 1
-            for cid, lang in owners:
+            for cid, lang in self._owners[self._index[phrase]]:
                 add(cid, score, Message(N_("recognised {phrase!r} ({lang})"),
                                         {"phrase": phrase, "lang": lang}), phrase, lang)  # fmt: skip
             if hits >= 12:
@@ -294,13 +321,12 @@ class Classifier:
         grams += [f"{a} {b}" for a, b in itertools.pairwise(words)]
         best: dict[int, float] = {}
         for gram in grams:
-            found = process.extractOne(gram, self._phrases, scorer=fuzz.ratio, score_cutoff=84)
-            if found is not None:
-                _, similarity, index = found
-                best[index] = max(best.get(index, 0.0), float(similarity))
-        for index, similarity in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
-            phrase = self._phrases[index]
-            for cid, lang in self._owners[index]:
+            hit = process.extractOne(gram, self._phrases, scorer=fuzz.ratio, score_cutoff=84)
+            if hit is not None:
+                best[int(hit[2])] = max(best.get(int(hit[2]), 0.0), float(hit[1]))
+        for position, similarity in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
+            phrase = self._phrases[position]
+            for cid, lang in self._owners[position]:
                 add(cid, 0.85 * similarity / 100.0,
                     Message(N_("similar to {phrase!r} ({lang}, {similarity}% alike)"),
                             {"phrase": phrase, "lang": lang, "similarity": int(similarity)}),

@@ -174,24 +174,23 @@ def _fill_class_temperatures(frame: pd.DataFrame, eng: Engine) -> None:
     """Flows without a stated temperature get their heat class's band midpoint, marked."""
     stated = frame["temperature_c"].notna()
 
-    def midpoint(class_id: object) -> float:
-        band = eng.kb.classes[class_id].temperature_c if isinstance(class_id, str) else None
-        return float(sum(band) / 2) if band else float("nan")
-
-    mids = frame["class_id"].map(midpoint)
+    midpoints = {
+        cid: float(sum(rc.temperature_c) / 2) for cid, rc in eng.kb.classes.items() if rc.temperature_c
+    }
+    mids = frame["class_id"].map(midpoints).astype(float)
     frame["temperature_assumed"] = ~stated & mids.notna()
     frame["temperature_c"] = frame["temperature_c"].fillna(mids)
 
 
 def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
-    cls = frame["class_id"].map(lambda c: eng.compat.index.get(c, -1) if isinstance(c, str) else -1)
+    cls = frame["class_id"].map(eng.compat.index).fillna(-1).astype(np.intp)
     return {
         "lat": frame["lat"].to_numpy(float),
         "lon": frame["lon"].to_numpy(float),
         "cls": cls.to_numpy(np.intp),
         "conf": frame["class_confidence"].to_numpy(float),
         "amount": frame["annual_quantity"].to_numpy(float),
-        "unit": frame["annual_unit"].map(lambda u: UNIT_CODES.get(u, 0)).to_numpy(np.int64),
+        "unit": frame["annual_unit"].map(UNIT_CODES).fillna(0).to_numpy(np.int64),
         "months": frame["months_mask"].to_numpy(np.int64),
         "temp": frame["temperature_c"].to_numpy(float),
         "hazardous": frame["hazardous"].to_numpy(bool),
@@ -208,6 +207,9 @@ def _run(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     compat = eng.compat
     s, d = _arrays(supplies, eng), _arrays(demands, eng)
+    # An organisation does not make a synergy with itself: same actor, no pair.
+    actors = pd.factorize(pd.concat([supplies["actor"], demands["actor"]]).str.strip().str.lower())[0]
+    s["actor"], d["actor"] = actors[: len(supplies)], actors[len(supplies) :]
     s_ok = np.flatnonzero(s["cls"] >= 0)
     d_ok = np.flatnonzero(d["cls"] >= 0)
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
@@ -221,6 +223,7 @@ def _run(
         partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
                    cell_km, float(radius.max(initial=0.0)))
     )  # fmt: skip
+
     def run_partition(part: tuple[NDArray[np.intp], NDArray[np.intp]]) -> tuple[pd.DataFrame | None, int]:
         ps, pd_ = part
         si_glob, di_glob = s_ok[ps], d_ok[pd_]
@@ -357,7 +360,12 @@ def _score_chunk(
         forbids_hazardous=tables.forbids_hazardous.take(pair),
     )
     score, feasible = fast_score(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
-    keep = feasible & (score >= params.min_score) & (code != NO_RULE)
+    keep = (
+        feasible
+        & (score >= params.min_score)
+        & (code != NO_RULE)
+        & (s["actor"].take(si) != d["actor"].take(di))
+    )
     idx = np.flatnonzero(keep)
     top, rank = top_k(si[idx], score[idx], route[idx], di[idx], params.top_k)
     sel = idx[top]

@@ -48,11 +48,12 @@ def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier
     category = out["category"].astype(object)
     out["category_inferred"] = category.isna().to_numpy()
     out["category"] = category.where(category.notna(), merged["inferred_category"].to_numpy())
-    class_hazard = out["class_id"].map(lambda c: kb.classes[c].hazardous if isinstance(c, str) else False)
+    hazard_of = {cid: rc.hazardous for cid, rc in kb.classes.items()}
+    class_hazard = out["class_id"].map(hazard_of).fillna(False).astype(bool)
     if "hazardous" in out:
-        flagged = out["hazardous"].map(lambda v: v is True)
-        known = out["hazardous"].map(lambda v: v is True or v is False)
-        out["hazardous"] = np.where(known, flagged, class_hazard).astype(bool)
+        # The EWC entry (True/False) is more specific than the class default (None).
+        stated = out["hazardous"].map({True: 1, False: 0}).fillna(-1).to_numpy()
+        out["hazardous"] = np.where(stated >= 0, stated == 1, class_hazard).astype(bool)
     else:
         out["hazardous"] = class_hazard.astype(bool)
     return out

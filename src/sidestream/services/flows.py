@@ -32,9 +32,11 @@ from sidestream.domain.visibility import Role, Viewer, can_see
 from sidestream.errors import (
     ConflictError,
     InvalidDataError,
+    MonthsError,
     NotFoundError,
     PermissionDeniedError,
     StaleWriteError,
+    UnitError,
 )
 from sidestream.knowledge.reference import ewc_entries, ewc_hazardous, normalise_ewc, normalise_nace
 from sidestream.services import audit
@@ -157,7 +159,12 @@ def _require_manager(viewer: Viewer, action: str) -> None:
 
 
 def _commit(session: Session, what: str) -> None:
-    """Commit, turning a lost optimistic-lock race into a :class:`StaleWriteError`."""
+    """Commit, turning a lost optimistic-lock race into a :class:`StaleWriteError`.
+
+    The version check before a write catches most conflicts; this catches the writer
+    who got in between that check and our UPDATE (``WHERE version = ...`` matches
+    no row then).
+    """
     try:
         session.commit()
     except StaleDataError:
@@ -165,6 +172,27 @@ def _commit(session: Session, what: str) -> None:
         raise StaleWriteError(
             f"{what} was changed by someone else meanwhile: reload it and try again"
         ) from None
+
+
+def _save_update(
+    session: Session,
+    row: Flow | Organisation | Site,
+    entity: str,
+    viewer: Viewer,
+    region: Region,
+    before: dict[str, Any],
+    what: str,
+) -> None:
+    """Flush a changed row, audit it with its new version, and commit — all or nothing."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleWriteError(
+            f"{what} was changed by someone else meanwhile: reload it and try again"
+        ) from None
+    _audit(session, "update", entity, row, viewer, region, before, audit.snapshot(row))
+    _commit(session, what)
 
 
 def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: str) -> None:
@@ -307,18 +335,9 @@ def update_organisation(
         values["nace"] = _nace(values["nace"])
     before = audit.snapshot(organisation)
     if _apply(organisation, values):
-        session.flush()
-        _audit(
-            session,
-            "update",
-            "organisation",
-            organisation,
-            viewer,
-            region,
-            before,
-            audit.snapshot(organisation),
+        _save_update(
+            session, organisation, "organisation", viewer, region, before, f"organisation {organisation_id}"
         )
-        _commit(session, f"organisation {organisation_id}")
     return organisation
 
 
@@ -429,9 +448,7 @@ def update_site(
         _check_site_name(session, site.organisation_id, values["name"], other_than=site.id)
     before = audit.snapshot(site)
     if _apply(site, values):
-        session.flush()
-        _audit(session, "update", "site", site, viewer, region, before, audit.snapshot(site))
-        _commit(session, f"site {site_id}")
+        _save_update(session, site, "site", viewer, region, before, f"site {site_id}")
     return site
 
 
@@ -550,6 +567,13 @@ def get_flow_by_key(session: Session, region: Region, viewer: Viewer, key: str) 
     return _one_or_missing(session, statement, _visible_flow(viewer), _flow_missing(region, repr(key)))
 
 
+def _reloaded(session: Session, region: Region, flow_id: int) -> Flow:
+    """The flow as stored now, with its organisation and site as they are now (after a
+    move, the loaded relationships would still show the old ones)."""
+    statement = _by_id(region, flow_id).execution_options(populate_existing=True)
+    return session.scalars(statement).one()
+
+
 def _by_id(region: Region, flow_id: int) -> Select[Flow]:
     return (
         select(Flow)
@@ -586,9 +610,15 @@ def derived_flow_values(values: Mapping[str, Any]) -> dict[str, Any]:
     if quantity is not None:
         if unit is None:
             raise InvalidDataError("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h")
-        amount = to_canonical(float(quantity), unit)
+        try:
+            amount = to_canonical(float(quantity), unit)
+        except UnitError as exc:
+            raise InvalidDataError(f"unit: {exc}") from None
         out["annual_quantity"], out["annual_unit"] = amount.canonical_value, amount.canonical_unit
-    out["months_mask"] = parse_months(values.get("months"))
+    try:
+        out["months_mask"] = parse_months(values.get("months"))
+    except MonthsError as exc:
+        raise InvalidDataError(f"months: {exc}") from None
     return out
 
 
@@ -625,7 +655,7 @@ def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow)
     session.flush()
     _audit(session, "create", "flow", flow, viewer, region, after=audit.snapshot(flow))
     session.commit()
-    return session.scalars(_by_id(region, flow.id)).one()
+    return _reloaded(session, region, flow.id)
 
 
 def _flow_state(flow: Flow) -> dict[str, Any]:
@@ -678,10 +708,8 @@ def update_flow(
     values.update(derived_flow_values(state))
     before = audit.snapshot(flow)
     if _apply(flow, values):
-        session.flush()
-        _audit(session, "update", "flow", flow, viewer, region, before, audit.snapshot(flow))
-        _commit(session, f"flow {flow.key!r}")
-        flow = session.scalars(_by_id(region, flow.id)).one()
+        _save_update(session, flow, "flow", viewer, region, before, f"flow {flow.key!r}")
+        flow = _reloaded(session, region, flow.id)
     return flow
 
 
