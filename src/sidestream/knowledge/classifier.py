@@ -23,10 +23,11 @@ from sidestream.i18n import N_, Message
 from sidestream.knowledge.base import KnowledgeBase
 from sidestream.knowledge.models import ResourceClass
 
-_TEMP = re.compile(
-    r"(-?\d+(?:[.,]\d+)?)\s*(?:°\s*c\b|°|℃|grader\b|grad\b|astetta\b|asteen\b|asteinen\b|c\b)",
-    re.IGNORECASE,
-)
+_UNIT = r"(?:°\s*c\b|°|℃|grader\b|grad\b|astetta\b|asteen\b|asteinen\b|c\b)"
+_NUM = r"(?<![\w.,])(-?\d+(?:[.,]\d+)?)"
+# A range "60-70 grader" or "35–40 °C" (a hyphen after a digit is never a minus sign).
+_TEMP_RANGE = re.compile(_NUM + r"\s*(?:-|–|til|to)\s*(\d+(?:[.,]\d+)?)\s*" + _UNIT, re.IGNORECASE)
+_TEMP = re.compile(_NUM + r"\s*" + _UNIT, re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\b\d+(?:[.,]\d+)?\b")
@@ -46,14 +47,14 @@ _BAND_IDS = {cid for _, cid in HEAT_BANDS}
 # Words that introduce a purpose or destination ("fuel gas *for* drying plasterboard",
 # "varme *til* fiskeoppdrett"). The resource itself is named before them, so phrases
 # found there (the head) weigh more than phrases in the purpose.
-_PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen|in|i)\b")
+_PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen)\b")
 HEAD_BONUS = 0.15
 
 # Categories users confuse with each other are penalised less than unrelated ones.
 CATEGORY_GROUPS = {
     "material": "bulk", "waste": "bulk", "by-product": "bulk",
     "water": "water", "wastewater": "water",
-    "heat": "thermal", "steam": "thermal", "cooling": "thermal",
+    "heat": "thermal", "steam": "thermal",
     "gas": "gas", "co2": "gas",
 }  # fmt: skip
 _GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
@@ -84,13 +85,20 @@ def normalise_text(text: str) -> str:
 
 
 def extract_temperature(text: str) -> float | None:
-    """The first temperature in degrees Celsius written in the text.
+    """The first temperature in degrees Celsius written in the text; a range gives
+    its midpoint.
 
     >>> extract_temperature("overskotsvarme 35-40 °C")
-    40.0
+    37.5
     >>> extract_temperature("ylijäämälämpö 45 astetta")
     45.0
+    >>> extract_temperature("LNG -160 °C")
+    -160.0
     """
+    r = _TEMP_RANGE.search(text)
+    if r:
+        low, high = (float(g.replace(",", ".")) for g in r.groups())
+        return (low + high) / 2
     m = _TEMP.search(text)
     if not m:
         return None
@@ -208,7 +216,9 @@ class Classifier:
         temperature_c: float | None,
     ) -> Classification:
         temp = temperature_c if temperature_c is not None else extract_temperature(text)
-        norm = _SPACES.sub(" ", _DIGITS.sub(" ", normalise_text(_TEMP.sub(" ", text)))).strip()
+        norm = _SPACES.sub(
+            " ", _DIGITS.sub(" ", normalise_text(_TEMP.sub(" ", _TEMP_RANGE.sub(" ", text))))
+        ).strip()
         evidence: dict[str, _Evidence] = {}
 
         def add(cid: str, score: float, reason: Message, matched: str | None = None,
