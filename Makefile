@@ -6,7 +6,18 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench bench-quality clean i18n-update
+.PHONY: install web browser demo test lint format bench bench-quality clean i18n-update
+
+# Browser assets: npm ci from the committed lockfile, then esbuild bundles them into
+# the package's static folder (gitignored). Rebuilt when the frontend sources change.
+FRONTEND := frontend
+WEB_BUILD := src/sidestream/web/static/build
+WEB_STAMP := $(WEB_BUILD)/.stamp
+FRONTEND_SOURCES := $(FRONTEND)/package.json $(FRONTEND)/package-lock.json $(FRONTEND)/build.mjs \
+	$(wildcard $(FRONTEND)/src/*)
+# The browser tests drive Debian's chromium through Python's playwright (PyPI); the
+# browser builds of `playwright install` are never downloaded.
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,12 +25,39 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_STAMP): $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npm ci --no-audit --no-fund && npm run build
+	touch $@
 
+web: $(WEB_STAMP)
+
+install: $(STAMP) $(WEB_STAMP)
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends chromium; \
+	elif [ -n "$$CI" ]; then \
+		echo "error: $(CHROMIUM) is missing and CI is not root: install Debian's chromium" >&2; exit 1; \
+	else \
+		echo "note: $(CHROMIUM) is missing, so the browser tests will be skipped;" \
+			"install it with: sudo apt-get install chromium" >&2; \
+	fi
+
+# The demo: a SQLite file under var/, both demo regions, a facilitator to log in as,
+# and the web app on http://127.0.0.1:8000 (plain http on localhost, so the session
+# cookie is not marked Secure here). Every step is idempotent.
+DEMO_ENV := SIDESTREAM_DATABASE_URL=sqlite:///var/demo.sqlite SIDESTREAM_SESSION_COOKIE_SECURE=false
 demo: install
-	$(BIN)/sidestream kb stats
-	$(BIN)/sidestream demo --region helgeland
-	$(BIN)/sidestream demo --region kalundborg --lang nb --top 5
+	$(BIN)/sidestream demo --region helgeland --top 10
+	$(DEMO_ENV) $(BIN)/sidestream demo-load --region helgeland
+	$(DEMO_ENV) $(BIN)/sidestream demo-load --region kalundborg
+	$(DEMO_ENV) $(BIN)/sidestream user create --exist-ok --email demo@sidestream.example \
+		--password demo-facilitator --name "Demo facilitator" --region helgeland --role facilitator
+	@echo "Log in as demo@sidestream.example / demo-facilitator"
+	$(DEMO_ENV) $(BIN)/sidestream serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -30,21 +68,26 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: install lint
+test: install lint browser
 	$(BIN)/pytest -q
 
 bench: install
 	$(PY) benchmarks/quality/run.py
 	$(PY) benchmarks/bench_matching.py
+	$(PY) benchmarks/bench_api.py
 
 bench-quality: install
 	$(PY) benchmarks/quality/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(WEB_BUILD) $(FRONTEND)/node_modules
 
 # Re-extract messages and merge them into the catalogs; then translate the new,
 # empty entries in src/sidestream/locale/nb/LC_MESSAGES/messages.po.
 i18n-update: install
-	$(BIN)/pybabel extract -k N_ -k _ --no-location --omit-header -o src/sidestream/locale/messages.pot src/sidestream
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --omit-header -o src/sidestream/locale/messages.pot src/sidestream
 	$(BIN)/pybabel update --omit-header -i src/sidestream/locale/messages.pot -d src/sidestream/locale -D messages -l nb
+
+# The CLI reference is generated from the code; tests/test_docs.py fails when stale.
+docs: install
+	$(BIN)/typer sidestream.cli utils docs --name sidestream --title "Sidestream CLI reference" --output docs/cli.md

@@ -62,7 +62,13 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
     that it fits in memory), haversine on all of them, then the engine's own scoring
     and top-K — the straightforward way to write it."""
     from sidestream.domain.geo import haversine_km
-    from sidestream.matching.engine import PairTables, _arrays, _fill_class_temperatures, _score_chunk, engine_for
+    from sidestream.matching.engine import (
+        PairTables,
+        _arrays,
+        _fill_class_temperatures,
+        _score_chunk,
+        engine_for,
+    )
     from sidestream.matching.prepare import prepare_flows
 
     eng = engine_for()
@@ -75,15 +81,24 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
     class_category = [eng.kb.classes[c].category.value for c in eng.compat.class_ids]
     tables = PairTables.build(eng.compat, params, class_category)
-    left_all = pd.DataFrame({"si": np.arange(len(supplies)), "slat": s["lat"], "slon": s["lon"], "scls": s["cls"]})
-    right = pd.DataFrame({"di": np.arange(len(demands)), "dlat": d["lat"], "dlon": d["lon"], "dcls": d["cls"]})
+    left_all = pd.DataFrame(
+        {"si": np.arange(len(supplies)), "slat": s["lat"], "slon": s["lon"], "scls": s["cls"]}
+    )
+    right = pd.DataFrame(
+        {"di": np.arange(len(demands)), "dlat": d["lat"], "dlon": d["lon"], "dcls": d["cls"]}
+    )
     right = right[right["dcls"] >= 0]
     out = []
     for startpos in range(0, len(left_all), chunk):
         left = left_all.iloc[startpos : startpos + chunk]
         left = left[left["scls"] >= 0]
         pairs = left.merge(right, how="cross")
-        km = haversine_km(pairs["slat"].to_numpy(), pairs["slon"].to_numpy(), pairs["dlat"].to_numpy(), pairs["dlon"].to_numpy())
+        km = haversine_km(
+            pairs["slat"].to_numpy(),
+            pairs["slon"].to_numpy(),
+            pairs["dlat"].to_numpy(),
+            pairs["dlon"].to_numpy(),
+        )
         si, di = pairs["si"].to_numpy(np.intp), pairs["di"].to_numpy(np.intp)
         within = km <= radius[si]
         compatible = eng.compat.rule_index[s["cls"][si], d["cls"][di]] != -1
@@ -142,15 +157,21 @@ def main() -> int:
             return 1
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     base = rows[0]
-    print(f"{'flows':>10}{'seconds':>10}{'peak MB':>10}{'pairs':>14}{'pairs/s':>14}{'pairs/supply':>14}{'time ratio':>12}")
+    print(
+        f"{'flows':>10}{'seconds':>10}{'peak MB':>10}{'pairs':>14}{'pairs/s':>14}{'pairs/supply':>14}{'time ratio':>12}"
+    )
     for r in rows:
         ratio = r["seconds"] / base["seconds"]
         print(f"{r['flows']:>10}{r['seconds']:>10.2f}{r['peak_mb']:>10.0f}{r['candidate_pairs']:>14}"
               f"{r['pairs_per_second']:>14}{r['pairs_per_supply']:>14}{ratio:>11.1f}x")  # fmt: skip
     cmp = compare_with_naive(args.naive_size, args.seed)
-    print(f"naive cross join at {cmp['flows']} flows: engine {cmp['engine_seconds']} s, naive {cmp['naive_seconds']} s"
-          f" -> {cmp['speedup']}x faster; same top-K sets: {cmp['same_top_k']} ({cmp['pairs']} pairs)")
-    (RESULTS / "matching.json").write_text(json.dumps({"sizes": rows, "naive": cmp}, indent=2), encoding="utf-8")
+    print(
+        f"naive cross join at {cmp['flows']} flows: engine {cmp['engine_seconds']} s, naive {cmp['naive_seconds']} s"
+        f" -> {cmp['speedup']}x faster; same top-K sets: {cmp['same_top_k']} ({cmp['pairs']} pairs)"
+    )
+    (RESULTS / "matching.json").write_text(
+        json.dumps({"sizes": rows, "naive": cmp}, indent=2), encoding="utf-8"
+    )
     return 0 if cmp["same_top_k"] else 1
 
 

@@ -35,8 +35,9 @@ is_admin=False, password=None, name="") -> User``
 PostgreSQL is reached at ``SIDESTREAM_TEST_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``). Each test gets a database named
 ``sidestream_test_<hex>`` created through an autocommit connection and dropped
-``WITH (FORCE)`` afterwards. If the server cannot be reached, the PostgreSQL half of
-the tests is skipped with the reason.
+``WITH (FORCE)`` afterwards, both on a background thread so that tests do not wait
+for PostgreSQL's disk syncs (a database is never given to two tests). If the server
+cannot be reached, the PostgreSQL half of the tests is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ import itertools
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +111,49 @@ def _postgres_available() -> str | None:
     return None
 
 
+class _DatabasePool:
+    """Fresh PostgreSQL databases made ahead of time, and used ones dropped in the
+    background: CREATE and DROP DATABASE each wait for disk syncs, and a test should
+    not wait for them. Every database is still used by one test only."""
+
+    def __init__(self, template: str | None) -> None:
+        self.template = template
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pgpool")
+        self.ready: deque[Future[str]] = deque()
+        self.pending: list[Future[None]] = []
+
+    def _create(self) -> str:
+        name = f"sidestream_test_{uuid.uuid4().hex[:16]}"
+        _create_database(name, self.template)
+        return name
+
+    def take(self) -> str:
+        if not self.ready:
+            self.ready.append(self.executor.submit(self._create))
+        name = self.ready.popleft().result()
+        self.ready.append(self.executor.submit(self._create))
+        return name
+
+    def give_back(self, name: str) -> None:
+        self.pending.append(self.executor.submit(_drop_database, name))
+
+    def close(self) -> None:
+        for future in self.ready:
+            self.pending.append(self.executor.submit(_drop_database, future.result()))
+        for future in self.pending:
+            future.result()
+        self.executor.shutdown()
+
+
+@contextmanager
+def _pool(template: str | None) -> Iterator[_DatabasePool]:
+    pool = _DatabasePool(template)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture(scope="session")
 def _postgres_template(_postgres_available: str | None) -> Iterator[str]:
     """A migrated database that per-test databases are cloned from."""
@@ -119,6 +166,20 @@ def _postgres_template(_postgres_available: str | None) -> Iterator[str]:
         yield name
     finally:
         _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def _postgres_empty_pool(_postgres_available: str | None) -> Iterator[_DatabasePool]:
+    if _postgres_available is not None:
+        pytest.skip(_postgres_available)
+    with _pool(None) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated_pool(_postgres_template: str) -> Iterator[_DatabasePool]:
+    with _pool(_postgres_template) as pool:
+        yield pool
 
 
 @pytest.fixture(scope="session")
@@ -142,17 +203,17 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty database of the backend."""
     if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
-    name = f"sidestream_test_{uuid.uuid4().hex[:16]}"
-    _create_database(name)
+    pool: _DatabasePool = request.getfixturevalue("_postgres_empty_pool")
+    name = pool.take()
     try:
         yield _database_url(name)
     finally:
-        _drop_database(name)
+        pool.give_back(name)
 
 
 @pytest.fixture
@@ -164,13 +225,12 @@ def migrated_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template_name: str = request.getfixturevalue("_postgres_template")
-    name = f"sidestream_test_{uuid.uuid4().hex[:16]}"
-    _create_database(name, template=template_name)
+    pool: _DatabasePool = request.getfixturevalue("_postgres_migrated_pool")
+    name = pool.take()
     try:
         yield _database_url(name)
     finally:
-        _drop_database(name)
+        pool.give_back(name)
 
 
 @pytest.fixture

@@ -27,8 +27,10 @@ def main() -> int:
     negatives = pd.read_csv(HERE / "negatives.csv", dtype=str)
     report = evaluate(table.frame, expected, negatives)
     ours, base = report["sidestream"], report["baseline"]
-    print(f"quality: {len(expected)} documented exchanges, {len(negatives)} negative pairs, "
-          f"{len(table.frame)} flows")
+    print(
+        f"quality: {len(expected)} documented exchanges, {len(negatives)} negative pairs, "
+        f"{len(table.frame)} flows"
+    )
     print(f"{'metric':<12}{'sidestream':>12}{'baseline':>12}{'ratio':>10}")
     for k in KS:
         a, b = ours[f"recall@{k}"], base[f"recall@{k}"]

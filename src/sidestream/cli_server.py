@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy import select
+
+from sidestream.store.models import User
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -21,7 +24,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     reload: Annotated[bool, typer.Option(help="Restart when the code changes (development).")] = False,
 ) -> None:
-    """Run the web service (JSON API under /api/v1) with uvicorn."""
+    """Run the web app and the JSON API (under /api/v1) with uvicorn."""
     import uvicorn
 
     from sidestream.cli import out
@@ -39,7 +42,12 @@ def serve(
         f"Sidestream on http://{shown}:{port}/  — API docs: http://{shown}:{port}/api/docs", highlight=False
     )
     uvicorn.run(
-        "sidestream.api.app:app_from_env", factory=True, host=host, port=port, reload=reload, log_level="info"
+        "sidestream.web.app:web_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_level="info",
     )
 
 
@@ -54,6 +62,9 @@ def user_create(
     role: Annotated[
         str, typer.Option(help="Role in --region: viewer, member, facilitator or admin.")
     ] = "member",
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="Do nothing if the user already exists (for scripts).")
+    ] = False,
 ) -> None:
     """Create a user, optionally with a role in a region."""
     from sidestream.cli import out
@@ -65,6 +76,9 @@ def user_create(
             raise InvalidDataError("no terminal to ask for a password: pass --password")
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _session() as session:
+        if exist_ok and session.scalar(select(User.id).where(User.email == accounts.normalise_email(email))):
+            out.print(f"user {email} exists; nothing to do", highlight=False)
+            return
         target = regions.get_region(session, region) if region else None
         role_ = accounts.parse_role(role)
         user = accounts.create_user(session, email, password, name=name, is_admin=admin)

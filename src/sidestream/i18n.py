@@ -8,7 +8,9 @@ compiled artefact needs to be built or committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -88,3 +90,110 @@ def format_number(value: float, lang: str = DEFAULT_LANG, digits: int = 1) -> st
     locale = "nb_NO" if normalise_lang(lang) == "nb" else "en_GB"
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return str(format_decimal(round(value, digits), format=pattern, locale=locale))
+
+
+# --- for templates and web pages ------------------------------------------------------
+
+
+def babel_locale(lang: str | None) -> str:
+    """The Babel locale of a language code, for numbers and dates.
+
+    >>> babel_locale("no"), babel_locale("en-US")
+    ('nb_NO', 'en_GB')
+    """
+    return "nb_NO" if normalise_lang(lang) == "nb" else "en_GB"
+
+
+def gettext(lang: str) -> Callable[[str], str]:
+    """A ``gettext`` bound to one language, e.g. for Jinja's i18n extension.
+
+    >>> gettext("nb")("road"), gettext("en")("road")
+    ('vei', 'road')
+    """
+    code = normalise_lang(lang)
+
+    def _gettext(msgid: str) -> str:
+        return translate(msgid, code)
+
+    return _gettext
+
+
+@cache
+def _plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
+    if lang == DEFAULT_LANG:
+        return {}
+    from babel.messages.pofile import read_po
+
+    path = resources.files("sidestream") / "locale" / lang / "LC_MESSAGES" / "messages.po"
+    try:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+    except FileNotFoundError:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for m in catalog:
+        forms = m.string
+        if m.pluralizable and not m.fuzzy and isinstance(forms, tuple | list) and all(forms):
+            out[str(m.id[0])] = tuple(str(form) for form in forms)
+    return out
+
+
+def ngettext(lang: str) -> Callable[[str, str, int], str]:
+    """An ``ngettext`` bound to one language. English and bokmål share the plural rule
+    ``n != 1``, so the second form is the plural in both.
+
+    >>> ngettext("en")("{n} flow", "{n} flows", 2)
+    '{n} flows'
+    """
+    code = normalise_lang(lang)
+
+    def _ngettext(singular: str, plural: str, n: int) -> str:
+        forms = _plural_catalog(code).get(singular)
+        if forms is None or len(forms) < 2:
+            return singular if n == 1 else plural
+        return forms[0] if n == 1 else forms[1]
+
+    return _ngettext
+
+
+def negotiate_lang(accept_language: str | None) -> str | None:
+    """The best supported language of an ``Accept-Language`` header, or None.
+
+    >>> negotiate_lang("de-DE,de;q=0.9,nb;q=0.8,en;q=0.5")
+    'nb'
+    >>> negotiate_lang("fr, de") is None
+    True
+    """
+    if not accept_language:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")[:20]):
+        pieces = part.strip().split(";")
+        code = pieces[0].strip()
+        weight = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if code and weight > 0:
+            ranked.append((-weight, index, code))
+    for _, _, code in sorted(ranked):
+        primary = code.lower().replace("_", "-").split("-")[0]
+        if primary in {"nb", "no", "nn"} or primary in LANGS:
+            return normalise_lang(primary)
+    return None
+
+
+def format_date(value: date | datetime, lang: str = DEFAULT_LANG, fmt: str = "medium") -> str:
+    """A date in the reader's language (Babel).
+
+    >>> format_date(date(2025, 3, 4), "nb"), format_date(date(2025, 3, 4), "en")
+    ('4. mars 2025', '4 Mar 2025')
+    """
+    from babel.dates import format_date as babel_format_date
+
+    day = value.date() if isinstance(value, datetime) else value
+    return str(babel_format_date(day, format=fmt, locale=babel_locale(lang)))

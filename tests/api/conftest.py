@@ -18,9 +18,9 @@ from tests.api.world import SECRET, World, build_world
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
+def settings(migrated_url: str) -> Settings:
     return Settings(
-        database_url=db_url,
+        database_url=migrated_url,
         environment="test",
         secret_key=SECRET,
         login_max_failures=3,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.api.world import PASSWORD, make_account
 
 from sidestream.domain.visibility import ANONYMOUS, Role, Viewer
 from sidestream.errors import ConflictError, InvalidDataError, NotFoundError, PermissionDeniedError
@@ -17,7 +18,6 @@ from sidestream.services import accounts, flows, regions
 from sidestream.services.accounts import AuthenticationError, RateLimitedError, TokenKind
 from sidestream.services.flows import NewOrganisation
 from sidestream.store.models import ApiToken, LoginAttempt, Region, User
-from tests.api.world import PASSWORD, make_account
 
 CLIENT = "198.51.100.4"
 

@@ -221,3 +221,29 @@ def test_only_managers_import_through_the_api(session: Session, region: Region, 
 def test_unreadable_file_is_reported_not_raised(session: Session, region: Region, tmp_path: Path) -> None:
     report = import_flow_table(session, region, tmp_path / "missing.csv")
     assert not report.ok and not report.applied and "cannot read" in report.errors[0].message
+
+
+def test_an_import_never_touches_a_flow_the_importer_cannot_see(
+    session: Session,
+    region: Region,
+    tmp_path: Path,
+    make_organisation,
+    make_flow,  # type: ignore[no-untyped-def]
+) -> None:
+    owner = make_organisation(region, "Secret AS")
+    hidden = make_flow(
+        owner, key="s1", visibility="private", resource="hemmelig slagg", category="by-product"
+    )
+    path = write_csv(tmp_path / "f.csv", ROWS)
+    facilitator = Viewer(None, Role.FACILITATOR)
+    report = import_flow_table(session, region, path, viewer=facilitator)
+    refused = [p for p in report.problems if p.column == "id"]
+    assert len(refused) == 1 and refused[0].row == 2
+    assert "cannot be used here" in refused[0].message and "Secret" not in refused[0].message
+    session.expire_all()
+    again = session.get(Flow, hidden.id)
+    assert again is not None
+    assert (again.visibility, again.resource) == ("private", "hemmelig slagg")
+    assert report.created == len(ROWS) - 1 and report.updated == 0
+    strict = import_flow_table(session, region, path, viewer=facilitator, strict=True, dry_run=True)
+    assert not strict.applied

@@ -63,3 +63,22 @@ def test_current_reports_the_revision(db_url: str) -> None:
     assert current(db_url) is None
     upgrade(db_url)
     assert current(db_url) == head_revision()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "sidestream.store.db",
+        "sidestream.services.audit",
+        "sidestream.services.flows",
+        "sidestream.services.pagination",
+        "sidestream.services.regions",
+    ],
+)
+def test_docstring_examples(module: str) -> None:
+    """The ``>>>`` examples in the store and service modules run (testpaths is tests/)."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0

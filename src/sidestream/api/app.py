@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
-from sidestream.api.problems import install_problem_handlers
+from sidestream.api.problems import document_problems, install_problem_handlers
 from sidestream.api.routes import (
     audit,
     auth,
@@ -110,7 +112,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         audit,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Generate the OpenAPI document once, with every error as a problem document."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            app.openapi_schema = document_problems(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidestream.api.problems import HTTPProblemError
+from sidestream.api.schemas.common import MAX_ID
 from sidestream.api.security import SAFE_METHODS, csrf_valid, read_session_cookie
 from sidestream.config import Settings
 from sidestream.domain.visibility import Role, Viewer
@@ -22,6 +23,8 @@ from sidestream.services import regions as region_service
 from sidestream.services.accounts import AuthenticationError, require_role, user_for_token, viewer_for
 from sidestream.services.matching import MatchCache
 from sidestream.store.models import Region, User
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _bearer = HTTPBearer(auto_error=False, description="A personal API token (sst_…) or a login token (ses_…).")
 
@@ -157,7 +160,7 @@ def get_page(
 
 PageDep = Annotated[PageParams, Depends(get_page)]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,10})"\s*$')
 
 
 def etag(version: int) -> str:

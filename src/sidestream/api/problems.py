@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sidestream.errors import (
@@ -166,6 +167,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = str(exc.detail) if exc.detail else TITLES.get(exc.status_code, "error")
         return problem_response(request, exc.status_code, detail, headers=dict(exc.headers or {}))
 
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through: text with NUL
+        # characters (PostgreSQL), a number out of range. The client's input, not a bug.
+        log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(
+            request,
+            422,
+            "a value cannot be stored: text must not contain NUL characters and numbers must be in range",
+            slug="invalid-input",
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         reference = uuid.uuid4().hex[:12]
@@ -177,3 +190,47 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug="internal",
             reference=reference,
         )
+
+
+STANDARD_ERRORS = (400, 401, 403, 404, 422, 429, 500)
+WRITE_ERRORS = (409,)
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document; extension members may follow.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare every error response of every operation as ``application/problem+json``
+    with the :data:`PROBLEM_SCHEMA` (FastAPI would document only its own 422)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            statuses = [
+                *STANDARD_ERRORS,
+                *(WRITE_ERRORS if method in ("post", "put", "patch", "delete") else ()),
+            ]
+            if method in ("post", "put"):
+                statuses.append(413)
+            for status in statuses:
+                responses.setdefault(str(status), {"description": TITLES[status]})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response["content"] = content
+                    response.setdefault("description", TITLES.get(int(code), "Error"))
+    return schema

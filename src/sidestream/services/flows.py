@@ -17,12 +17,13 @@ Every change writes an audit event in the same transaction.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from sidestream.domain.categories import ActorType, Category, Direction, Visibility
@@ -158,20 +159,26 @@ def _require_manager(viewer: Viewer, action: str) -> None:
 # --- shared helpers ------------------------------------------------------------------
 
 
-def _commit(session: Session, what: str) -> None:
-    """Commit, turning a lost optimistic-lock race into a :class:`StaleWriteError`.
+@contextmanager
+def _optimistic(session: Session, what: str) -> Iterator[None]:
+    """Turn a lost optimistic-lock race into a :class:`StaleWriteError`.
 
     The version check before a write catches most conflicts; this catches the writer
-    who got in between that check and our UPDATE (``WHERE version = ...`` matches
-    no row then).
+    who got in between that check and our UPDATE (its ``WHERE version = ...`` then
+    matches no row and SQLAlchemy raises ``StaleDataError``).
     """
     try:
-        session.commit()
+        yield
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
             f"{what} was changed by someone else meanwhile: reload it and try again"
         ) from None
+
+
+def _commit(session: Session, what: str) -> None:
+    with _optimistic(session, what):
+        session.commit()
 
 
 def _save_update(
@@ -183,16 +190,11 @@ def _save_update(
     before: dict[str, Any],
     what: str,
 ) -> None:
-    """Flush a changed row, audit it with its new version, and commit — all or nothing."""
-    try:
+    """Write a changed row and its audit event (with the new version) — all or nothing."""
+    with _optimistic(session, what):
         session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise StaleWriteError(
-            f"{what} was changed by someone else meanwhile: reload it and try again"
-        ) from None
-    _audit(session, "update", entity, row, viewer, region, before, audit.snapshot(row))
-    _commit(session, what)
+        _audit(session, "update", entity, row, viewer, region, before, audit.snapshot(row))
+        session.commit()
 
 
 def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: str) -> None:
@@ -383,7 +385,7 @@ def list_sites(
         select(Site)
         .join(Site.organisation)
         .where(Organisation.region_id == region.id, site_visible(viewer))
-        .options(joinedload(Site.organisation))
+        .options(contains_eager(Site.organisation))
     )
     if organisation_id is not None:
         statement = statement.where(Site.organisation_id == organisation_id)
@@ -395,7 +397,7 @@ def get_site(session: Session, region: Region, viewer: Viewer, site_id: int) -> 
         select(Site)
         .join(Site.organisation)
         .where(Site.id == site_id, Organisation.region_id == region.id, site_visible(viewer))
-        .options(joinedload(Site.organisation))
+        .options(contains_eager(Site.organisation))
     )
     site = session.scalar(statement)
     if site is None:
@@ -495,7 +497,7 @@ def visible_flows(region: Region, viewer: Viewer) -> Select[Flow]:
         select(Flow)
         .join(Flow.organisation)
         .where(Flow.region_id == region.id, flow_visible(viewer))
-        .options(joinedload(Flow.organisation), joinedload(Flow.site))
+        .options(contains_eager(Flow.organisation), joinedload(Flow.site))
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from sidestream.domain.visibility import Viewer
+from sidestream.domain.visibility import Viewer, can_see
 from sidestream.errors import PermissionDeniedError, StoreError
 from sidestream.io import FlowTable, Problem, read_flow_table
 from sidestream.services import audit
@@ -118,6 +118,8 @@ def import_flow_table(
     )
     report.problems = list(table.problems)
     records = _checked_records(table, report.problems)
+    if viewer is not None:
+        records = _without_hidden_keys(session, region, viewer, records, report.problems)
     report.skipped = table.rows_read - len(records)
     if strict and report.errors:
         report.skipped = table.rows_read
@@ -142,6 +144,39 @@ def import_flow_table(
         report.applied = True
     report.problems.sort(key=lambda p: (p.row is None, p.row or 0))
     return report
+
+
+def _without_hidden_keys(
+    session: Session, region: Region, viewer: Viewer, records: list[dict[str, Any]], problems: list[Problem]
+) -> list[dict[str, Any]]:
+    """Rows whose id belongs to a flow the importer may not see never touch that flow
+    (a facilitator must not overwrite a company's private flow through an import).
+    Ids are unique per region, so the row is refused with the same words whether the
+    id is hidden or merely taken — nothing about the hidden flow is revealed."""
+    keys = [r["id"] for r in records]
+    hidden: set[str] = set()
+    for chunk in _chunks(keys, 500):
+        for key, visibility, owner in session.execute(
+            select(Flow.key, Flow.visibility, Flow.organisation_id).where(
+                Flow.region_id == region.id, Flow.key.in_(chunk)
+            )
+        ):
+            if not can_see(viewer, visibility, owner):
+                hidden.add(key)
+    kept = []
+    for record in records:
+        if record["id"] in hidden:
+            problems.append(
+                Problem(
+                    record["row"],
+                    "id",
+                    f"id {record['id']!r} cannot be used here; choose another id",
+                    "error",
+                )
+            )
+        else:
+            kept.append(record)
+    return kept
 
 
 def _checked_records(table: FlowTable, problems: list[Problem]) -> list[dict[str, Any]]:

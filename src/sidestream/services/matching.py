@@ -251,22 +251,31 @@ def filter_record(
         return out
     hidden = "demand" if see_supply else "supply"
     distance = float(record["distance_km"]) if record.get("distance_km") is not None else None
-    out["anonymised"] = hidden
-    if see_supply:
-        out["supply"] = _full(record["supply"], supply)
-        out["demand"] = stub(record["demand"], "demand", distance, lang)
-    else:
-        out["supply"] = stub(record["supply"], "supply", distance, lang)
-        out["demand"] = _full(record["demand"], demand)
-    # Keep only what describes the kinds of resource; drop what measures the hidden
-    # side (exact distance, quantities, months, temperatures, the score's parts).
-    out["distance_km"] = float(distance_bound_km(distance)) if distance is not None else None
-    out["score"] = round(float(record["score"]), 2)
-    out["parts"] = {}
-    out["estimate"] = None
-    reasons = list(record.get("reasons") or [])[:1]
-    out["reasons"] = [*reasons, Message(HIDDEN_DETAILS).render(lang)]
-    return out
+    # Built from a list of known-safe fields, not copied: a field the engine adds later
+    # (and that might measure the hidden side) stays out until someone decides.
+    # Dropped: exact distance, quantities, months, temperatures, the score's parts.
+    # The first reason states the rule or family (kinds of resource only); with neither
+    # it could be anything, so it goes too.
+    reasons = list(record.get("reasons") or [])[:1] if record.get("rule") or record.get("family") else []
+    return {
+        "kind": record.get("kind", "match"),
+        "anonymised": hidden,
+        "supply": _full(record["supply"], supply)
+        if see_supply
+        else stub(record["supply"], "supply", distance, lang),
+        "demand": _full(record["demand"], demand)
+        if see_demand
+        else stub(record["demand"], "demand", distance, lang),
+        "rank": record.get("rank"),
+        "score": round(float(record["score"]), 2),
+        "distance_km": float(distance_bound_km(distance)) if distance is not None else None,
+        "parts": {},
+        "rule": record.get("rule"),
+        "family": record.get("family"),
+        "reasons": [*reasons, Message(HIDDEN_DETAILS).render(lang)],
+        "estimate": None,
+        "match_ref": ref,
+    }
 
 
 def filter_document(

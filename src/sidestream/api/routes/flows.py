@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from sidestream.api.deps import (
     FacilitatorDep,
+    IdPath,
     IfMatchDep,
     PageDep,
     RegionDep,
@@ -171,7 +172,7 @@ def import_flows(
 
 @router.get("/{flow_id}", response_model=FlowPublic, summary="One flow")
 def get_flow(
-    flow_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
+    flow_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
 ) -> FlowPublic:
     flow = service.get_flow(session, region, viewer, flow_id)
     response.headers["ETag"] = etag(flow.version)
@@ -180,7 +181,7 @@ def get_flow(
 
 @router.patch("/{flow_id}", response_model=FlowPublic, summary="Change a flow")
 def update_flow(
-    flow_id: int,
+    flow_id: IdPath,
     body: FlowUpdate,
     region: RegionDep,
     viewer: ViewerDep,
@@ -199,6 +200,6 @@ def update_flow(
 
 @router.delete("/{flow_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a flow")
 def delete_flow(
-    flow_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
+    flow_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
 ) -> None:
     service.delete_flow(session, region, viewer, flow_id, expected_version=if_match)

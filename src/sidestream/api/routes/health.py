@@ -16,5 +16,5 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, summary="Is the service up?")
-def health() -> Health:
+async def health() -> Health:
     return Health(status="ok", version=__version__)

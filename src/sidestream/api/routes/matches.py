@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, SettingsDep, ViewerDep
+from sidestream.api.deps import IdPath, MatchCacheDep, RegionDep, SessionDep, SettingsDep, ViewerDep
 from sidestream.api.schemas.matches import MatchDocument
 from sidestream.domain.categories import Category
 from sidestream.i18n import normalise_lang
@@ -68,7 +68,7 @@ def region_matches(
     summary="Matches of one flow",
 )
 def flow_matches(
-    flow_id: int,
+    flow_id: IdPath,
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,

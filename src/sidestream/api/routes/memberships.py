@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from sidestream.api.deps import FacilitatorDep, RegionDep, SessionDep
+from sidestream.api.deps import FacilitatorDep, IdPath, RegionDep, SessionDep
 from sidestream.api.schemas.accounts import MembershipCreate, MembershipPublic
 from sidestream.domain.visibility import Role
 from sidestream.errors import PermissionDeniedError
@@ -53,5 +53,7 @@ def put_membership(
 @router.delete(
     "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a user's role (facilitator)"
 )
-def delete_membership(user_id: int, region: RegionDep, _viewer: FacilitatorDep, session: SessionDep) -> None:
+def delete_membership(
+    user_id: IdPath, region: RegionDep, _viewer: FacilitatorDep, session: SessionDep
+) -> None:
     accounts.remove_membership(session, accounts.get_user(session, user_id), region)

@@ -6,7 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from sidestream.api.deps import IfMatchDep, PageDep, RegionDep, SessionDep, ViewerDep, etag, expected_version
+from sidestream.api.deps import (
+    IdPath,
+    IfMatchDep,
+    PageDep,
+    RegionDep,
+    SessionDep,
+    ViewerDep,
+    etag,
+    expected_version,
+)
 from sidestream.api.schemas.common import Page
 from sidestream.api.schemas.flows import OrganisationCreate, OrganisationPublic, OrganisationUpdate
 from sidestream.services import flows as service
@@ -40,7 +49,7 @@ def create_organisation(
 
 @router.get("/{organisation_id}", response_model=OrganisationPublic, summary="One organisation")
 def get_organisation(
-    organisation_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
+    organisation_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
 ) -> OrganisationPublic:
     organisation = service.get_organisation(session, region, viewer, organisation_id)
     response.headers["ETag"] = etag(organisation.version)
@@ -49,7 +58,7 @@ def get_organisation(
 
 @router.patch("/{organisation_id}", response_model=OrganisationPublic, summary="Change an organisation")
 def update_organisation(
-    organisation_id: int,
+    organisation_id: IdPath,
     body: OrganisationUpdate,
     region: RegionDep,
     viewer: ViewerDep,
@@ -72,6 +81,6 @@ def update_organisation(
 
 @router.delete("/{organisation_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove an organisation")
 def delete_organisation(
-    organisation_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
+    organisation_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
 ) -> None:
     service.delete_organisation(session, region, viewer, organisation_id, expected_version=if_match)

@@ -6,8 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from sidestream.api.deps import IfMatchDep, PageDep, RegionDep, SessionDep, ViewerDep, etag, expected_version
-from sidestream.api.schemas.common import Page
+from sidestream.api.deps import (
+    IdPath,
+    IfMatchDep,
+    PageDep,
+    RegionDep,
+    SessionDep,
+    ViewerDep,
+    etag,
+    expected_version,
+)
+from sidestream.api.schemas.common import MAX_ID, Page
 from sidestream.api.schemas.flows import SiteCreate, SitePublic, SiteUpdate
 from sidestream.services import flows as service
 
@@ -20,7 +29,9 @@ def list_sites(
     viewer: ViewerDep,
     session: SessionDep,
     page: PageDep,
-    organisation_id: Annotated[int | None, Query(ge=1, description="Only this organisation's sites.")] = None,
+    organisation_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this organisation's sites.")
+    ] = None,
 ) -> Page[SitePublic]:
     result = service.list_sites(
         session, region, viewer, organisation_id=organisation_id, page=page.page, per_page=page.per_page
@@ -40,7 +51,7 @@ def create_site(
 
 @router.get("/{site_id}", response_model=SitePublic, summary="One site")
 def get_site(
-    site_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
+    site_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
 ) -> SitePublic:
     site = service.get_site(session, region, viewer, site_id)
     response.headers["ETag"] = etag(site.version)
@@ -49,7 +60,7 @@ def get_site(
 
 @router.patch("/{site_id}", response_model=SitePublic, summary="Change a site")
 def update_site(
-    site_id: int,
+    site_id: IdPath,
     body: SiteUpdate,
     region: RegionDep,
     viewer: ViewerDep,
@@ -67,6 +78,6 @@ def update_site(
 
 @router.delete("/{site_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a site and its flows")
 def delete_site(
-    site_id: int, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
+    site_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, if_match: IfMatchDep
 ) -> None:
     service.delete_site(session, region, viewer, site_id, expected_version=if_match)

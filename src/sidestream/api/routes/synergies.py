@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from sidestream.api.deps import (
+    IdPath,
     IfMatchDep,
     PageDep,
     RegionDep,
@@ -104,7 +105,7 @@ def create_synergy(
 
 @router.get("/{synergy_id}", response_model=SynergyPublic, summary="One saved synergy")
 def get_synergy(
-    synergy_id: int,
+    synergy_id: IdPath,
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
@@ -117,7 +118,7 @@ def get_synergy(
 
 @router.patch("/{synergy_id}", response_model=SynergyPublic, summary="Change a synergy's status")
 def update_synergy(
-    synergy_id: int,
+    synergy_id: IdPath,
     body: SynergyStatusUpdate,
     region: RegionDep,
     viewer: ViewerDep,
@@ -141,7 +142,7 @@ def update_synergy(
     summary="Comment on a synergy",
 )
 def add_comment(
-    synergy_id: int, body: CommentCreate, region: RegionDep, viewer: ViewerDep, session: SessionDep
+    synergy_id: IdPath, body: CommentCreate, region: RegionDep, viewer: ViewerDep, session: SessionDep
 ) -> CommentPublic:
     synergy = service.get_synergy(session, region, viewer, synergy_id)
     c = service.add_comment(session, synergy, viewer, body.text)

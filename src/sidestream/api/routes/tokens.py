@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from sidestream.api.deps import SessionDep, UserDep
+from sidestream.api.deps import IdPath, SessionDep, UserDep
 from sidestream.api.schemas.accounts import TokenCreate, TokenCreated, TokenPublic
 from sidestream.services import accounts
 
@@ -27,5 +27,5 @@ def create_token(body: TokenCreate, user: UserDep, session: SessionDep) -> Token
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke one of my tokens")
-def revoke_token(token_id: int, user: UserDep, session: SessionDep) -> None:
+def revoke_token(token_id: IdPath, user: UserDep, session: SessionDep) -> None:
     accounts.revoke_token(session, user, token_id)

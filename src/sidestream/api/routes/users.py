@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from sidestream.api.deps import AdminDep, PageDep, SessionDep
+from sidestream.api.deps import AdminDep, IdPath, PageDep, SessionDep
 from sidestream.api.schemas.accounts import UserCreate, UserPublic, UserUpdate
 from sidestream.api.schemas.common import Page
 from sidestream.services import accounts
@@ -30,12 +30,12 @@ def create_user(body: UserCreate, _admin: AdminDep, session: SessionDep) -> User
 
 
 @router.get("/{user_id}", response_model=UserPublic, summary="One user (admin)")
-def get_user(user_id: int, _admin: AdminDep, session: SessionDep) -> UserPublic:
+def get_user(user_id: IdPath, _admin: AdminDep, session: SessionDep) -> UserPublic:
     return UserPublic.model_validate(accounts.get_user(session, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserPublic, summary="Change a user (admin)")
-def update_user(user_id: int, body: UserUpdate, _admin: AdminDep, session: SessionDep) -> UserPublic:
+def update_user(user_id: IdPath, body: UserUpdate, _admin: AdminDep, session: SessionDep) -> UserPublic:
     user = accounts.get_user(session, user_id)
     accounts.update_user(session, user, **body.model_dump(exclude_unset=True))
     return UserPublic.model_validate(user)

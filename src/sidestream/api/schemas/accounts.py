@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sidestream.api.schemas.common import Id
 from sidestream.domain.visibility import Role
 
 
@@ -97,9 +98,9 @@ class TokenCreated(TokenPublic):
 class MembershipCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int = Field(ge=1)
+    user_id: Id
     role: Role
-    organisation_ids: list[int] = Field(default_factory=list, max_length=1000)
+    organisation_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class MembershipPublic(BaseModel):

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sidestream.api.schemas.common import Id, Version
 from sidestream.domain.categories import Category, Direction, Visibility
 from sidestream.services.flows import (
     FlowChanges,
@@ -21,17 +22,17 @@ from sidestream.services.flows import (
     SiteChanges,
 )
 
-VERSION_FIELD = Field(
-    None, ge=1, description="The version you read (or send If-Match); a stale one gives 409."
-)
+# Amounts beyond this are typing errors, and would overflow to infinity on conversion.
+MAX_QUANTITY = 1e15
 
 
 class OrganisationCreate(NewOrganisation):
-    pass
+    nace: str | None = Field(default=None, max_length=10, description="NACE Rev. 2 code, e.g. 24.10")
 
 
 class OrganisationUpdate(OrganisationChanges):
-    version: int | None = VERSION_FIELD
+    nace: str | None = Field(default=None, max_length=10)
+    version: Version | None = None
 
 
 class OrganisationPublic(BaseModel):
@@ -47,11 +48,11 @@ class OrganisationPublic(BaseModel):
 
 
 class SiteCreate(NewSite):
-    pass
+    organisation_id: Id
 
 
 class SiteUpdate(SiteChanges):
-    version: int | None = VERSION_FIELD
+    version: Version | None = None
 
 
 class SitePublic(BaseModel):
@@ -66,11 +67,20 @@ class SitePublic(BaseModel):
 
 
 class FlowCreate(NewFlow):
-    pass
+    organisation_id: Id
+    site_id: Id
+    quantity: float | None = Field(default=None, ge=0, le=MAX_QUANTITY)
+    ewc: str | None = Field(default=None, max_length=20, description="EWC code, e.g. '10 01 02'")
+    months: str | None = Field(default=None, max_length=60, description="availability, e.g. 1-12 or 5-9")
 
 
 class FlowUpdate(FlowChanges):
-    version: int | None = VERSION_FIELD
+    organisation_id: Id | None = None
+    site_id: Id | None = None
+    quantity: float | None = Field(default=None, ge=0, le=MAX_QUANTITY)
+    ewc: str | None = Field(default=None, max_length=20)
+    months: str | None = Field(default=None, max_length=60)
+    version: Version | None = None
 
 
 class FlowPublic(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sidestream.api.schemas.common import Id, Version
 from sidestream.domain.synergies import SynergyStatus
 
 
@@ -28,8 +29,8 @@ class MatchDocument(BaseModel):
 class SynergyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    supply_flow_id: int | None = Field(None, ge=1)
-    demand_flow_id: int | None = Field(None, ge=1)
+    supply_flow_id: Id | None = None
+    demand_flow_id: Id | None = None
     match_ref: str | None = Field(
         None,
         max_length=64,
@@ -41,7 +42,7 @@ class SynergyStatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: SynergyStatus
-    version: int | None = Field(None, ge=1, description="The version you read (or send If-Match).")
+    version: Version | None = None
 
 
 class CommentCreate(BaseModel):

@@ -20,7 +20,6 @@ from sqlalchemy.types import TypeDecorator
 from sidestream.store.db import make_engine
 from sidestream.store.models import Base
 
-config = context.config
 target_metadata = Base.metadata
 
 
@@ -63,7 +62,7 @@ def _run(engine: Engine) -> None:
 
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it (``alembic upgrade --sql``)."""
-    url = config.attributes.get("url") or _settings_url()
+    url = context.config.attributes.get("url") or _settings_url()
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -76,18 +75,30 @@ def _settings_url() -> str:
 
 
 def run_migrations_online() -> None:
-    engine: Engine | None = config.attributes.get("engine")
+    attributes = context.config.attributes
+    engine: Engine | None = attributes.get("engine")
     if engine is not None:
         _run(engine)
         return
-    owned = make_engine(config.attributes.get("url") or _settings_url())
+    owned = make_engine(attributes.get("url") or _settings_url())
     try:
         _run(owned)
     finally:
         owned.dispose()
 
 
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+def _inside_alembic() -> bool:
+    """Alembic sets up ``context`` before it runs this file; anything else importing it
+    (a doctest collector walking the package) must not start a migration."""
+    try:
+        context.config  # noqa: B018
+    except AttributeError:
+        return False
+    return True
+
+
+if _inside_alembic():
+    if context.is_offline_mode():
+        run_migrations_offline()
+    else:
+        run_migrations_online()

@@ -1,0 +1,205 @@
+"""The matches of a region, best first, with score, distance, reasons and estimate;
+filter by category, score and distance. htmx requests get ``_matches_list.html``;
+``/regions/{slug}/matches.json`` is the twin.
+
+The list is cut from the same (cached) run as the overview and the API's default, so
+filtering costs no new matching; hidden sides stay anonymised stubs exactly as the
+API shows them (:mod:`sidestream.services.matching`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, ViewerDep
+from sidestream.config import Settings
+from sidestream.domain.categories import Category
+from sidestream.domain.visibility import Viewer
+from sidestream.i18n import N_, Message, format_number
+from sidestream.matching import MatchParams
+from sidestream.services.matching import MatchCache, region_matches
+from sidestream.services.overview import DEFAULT_TOP_K
+from sidestream.store.models import Region
+from sidestream.web.context import DataPage
+from sidestream.web.deps import WebDep
+from sidestream.web.errors import HtmlRoute
+from sidestream.web.labels import amount_text, category_colour, category_label
+from sidestream.web.pages.flows import Option
+
+router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
+twins = APIRouter(include_in_schema=False)
+
+PER_PAGE = 25
+ESTIMATE = N_("about {amount} a year, in {months} months")
+
+
+class MatchFilters(BaseModel):
+    category: Category | None = None
+    min_score: float = 0.0
+    max_distance_km: float | None = None
+    page: int = 1
+
+
+class Side(BaseModel):
+    anonymised: bool
+    label: str  # the resource class
+    category_label: str
+    colour: str
+    resource: str | None = None
+    organisation: str | None = None
+    site: str | None = None
+    amount: str | None = None
+    text: str | None = None  # what a stub says instead
+
+
+class MatchItem(BaseModel):
+    position: int
+    score: float
+    score_text: str
+    distance_km: float | None
+    distance_text: str
+    supply: Side
+    demand: Side
+    reasons: list[str]
+    estimate: str | None
+    assumptions: list[str]
+
+
+class MatchesData(BaseModel):
+    slug: str
+    filters: MatchFilters
+    items: list[MatchItem]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    categories: list[Option]
+
+
+def _side(side: Mapping[str, Any], lang: str) -> Side:
+    category = side.get("category")
+    common = {
+        "label": str(side.get("class_label") or category_label(category, lang)),
+        "category_label": category_label(category, lang),
+        "colour": category_colour(category),
+    }
+    if side.get("anonymised"):
+        return Side(anonymised=True, text=side.get("text"), **common)
+    return Side(
+        anonymised=False,
+        resource=side.get("resource"),
+        organisation=side.get("actor"),
+        site=side.get("site"),
+        amount=amount_text(side.get("quantity"), side.get("unit"), lang) or None,
+        **common,
+    )
+
+
+def _estimate(record: Mapping[str, Any], lang: str) -> tuple[str | None, list[str]]:
+    estimate = record.get("estimate")
+    if not estimate or estimate.get("quantity") is None:
+        return None, []
+    text = Message(
+        ESTIMATE, {"amount": amount_text(float(estimate["quantity"]), estimate.get("unit"), lang),
+                   "months": estimate.get("months", 12)},
+    ).render(lang)  # fmt: skip
+    return text, [str(a) for a in estimate.get("assumptions") or []]
+
+
+def matches_data(
+    session: SessionDep,
+    region: Region,
+    viewer: Viewer,
+    settings: Settings,
+    cache: MatchCache,
+    filters: MatchFilters,
+    lang: str,
+    per_page: int = PER_PAGE,
+) -> MatchesData:
+    """One page of the region's matches as ``viewer`` may see them, best first."""
+    document = region_matches(
+        session, region, viewer, MatchParams(top_k=DEFAULT_TOP_K), secret=settings.secret_key, lang=lang,
+        cache=cache,
+    )  # fmt: skip
+    records = [
+        r
+        for r in document["matches"]
+        if float(r["score"]) >= filters.min_score
+        and (filters.category is None or filters.category.value in {r["supply"].get("category"),
+                                                                    r["demand"].get("category")})
+        and (filters.max_distance_km is None or (r.get("distance_km") is not None
+                                                 and float(r["distance_km"]) <= filters.max_distance_km))
+    ]  # fmt: skip
+    records.sort(key=lambda r: -float(r["score"]))
+    total = len(records)
+    pages = max(1, -(-total // per_page))
+    page = min(filters.page, pages)
+    start = (page - 1) * per_page
+    items = []
+    for position, r in enumerate(records[start : start + per_page], start=start + 1):
+        estimate, assumptions = _estimate(r, lang)
+        distance = float(r["distance_km"]) if r.get("distance_km") is not None else None
+        items.append(
+            MatchItem(
+                position=position, score=float(r["score"]), distance_km=distance,
+                score_text=format_number(float(r["score"]), lang, 2),
+                distance_text="" if distance is None else f"{format_number(distance, lang, 1)} km",
+                supply=_side(r["supply"], lang), demand=_side(r["demand"], lang),
+                reasons=[str(x) for x in r.get("reasons") or []], estimate=estimate, assumptions=assumptions,
+            )
+        )  # fmt: skip
+    return MatchesData(
+        slug=region.slug,
+        filters=filters,
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        categories=[Option(value=c.value, label=category_label(c.value, lang)) for c in Category],
+    )
+
+
+def _filters(
+    category: Annotated[Category | Literal[""] | None, Query()] = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    max_distance_km: Annotated[float | Literal[""] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> MatchFilters:
+    distance = max(0.0, max_distance_km) if isinstance(max_distance_km, float) else None
+    return MatchFilters(category=category or None, min_score=min_score, max_distance_km=distance, page=page)
+
+
+FiltersDep = Annotated[MatchFilters, Depends(_filters)]
+
+
+@router.get("/regions/{slug}/matches", response_class=HTMLResponse)
+def matches_page(
+    web: WebDep,
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    cache: MatchCacheDep,
+    filters: FiltersDep,
+) -> HTMLResponse:
+    data = matches_data(session, region, viewer, web.settings, cache, filters, web.lang)
+    template = "_matches_list.html" if web.is_htmx else "matches.html"
+    chrome = web.chrome(region.name, nav="matches", region=region)
+    return web.render(template, DataPage(data), chrome)
+
+
+@twins.get("/regions/{slug}/matches.json", response_model=MatchesData)
+def matches_json(
+    web: WebDep,
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    cache: MatchCacheDep,
+    filters: FiltersDep,
+) -> MatchesData:
+    return matches_data(session, region, viewer, web.settings, cache, filters, web.lang)
