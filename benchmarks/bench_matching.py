@@ -64,10 +64,10 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
     from sidestream.domain.geo import haversine_km
     from sidestream.matching.engine import (
         PairTables,
-        _arrays,
         _fill_class_temperatures,
         _score_chunk,
         engine_for,
+        pair_arrays,
     )
     from sidestream.matching.prepare import prepare_flows
 
@@ -77,7 +77,7 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
     demands = prepared[prepared["direction"] == "demand"].sort_values("id").reset_index(drop=True)
     _fill_class_temperatures(supplies, eng)
     _fill_class_temperatures(demands, eng)
-    s, d = _arrays(supplies, eng), _arrays(demands, eng)
+    s, d = pair_arrays(supplies, demands, eng)
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
     class_category = [eng.kb.classes[c].category.value for c in eng.compat.class_ids]
     tables = PairTables.build(eng.compat, params, class_category)

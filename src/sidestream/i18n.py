@@ -50,16 +50,24 @@ def _fmt(value: Any, lang: str) -> Any:
 
 
 @cache
-def _catalog(lang: str) -> dict[str, str]:
+def _read_catalog(lang: str) -> Any:
+    """The language's Babel catalog, or None for English (the source language)."""
     if lang == DEFAULT_LANG:
-        return {}
+        return None
     from babel.messages.pofile import read_po
 
     path = resources.files("sidestream") / "locale" / lang / "LC_MESSAGES" / "messages.po"
     try:
         with path.open("rb") as fh:
-            catalog = read_po(fh, locale=lang)
+            return read_po(fh, locale=lang)
     except FileNotFoundError:
+        return None
+
+
+@cache
+def _catalog(lang: str) -> dict[str, str]:
+    catalog = _read_catalog(lang)
+    if catalog is None:
         return {}
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
@@ -120,15 +128,8 @@ def gettext(lang: str) -> Callable[[str], str]:
 
 @cache
 def _plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
-    if lang == DEFAULT_LANG:
-        return {}
-    from babel.messages.pofile import read_po
-
-    path = resources.files("sidestream") / "locale" / lang / "LC_MESSAGES" / "messages.po"
-    try:
-        with path.open("rb") as fh:
-            catalog = read_po(fh, locale=lang)
-    except FileNotFoundError:
+    catalog = _read_catalog(lang)
+    if catalog is None:
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for m in catalog:

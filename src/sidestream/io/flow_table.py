@@ -93,16 +93,11 @@ class Problem:
         return asdict(self)
 
 
-@dataclass
-class FlowTable:
-    """Validated rows as a DataFrame plus every problem found while reading."""
+class ProblemList:
+    """Errors, warnings and ``ok`` for anything that carries ``problems`` (a read
+    flow table, an import report)."""
 
-    frame: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
-    source: str = ""
-    rows_read: int = 0
-    format: str = "csv"
-    extra_columns: list[str] = field(default_factory=list)
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -115,6 +110,18 @@ class FlowTable:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class FlowTable(ProblemList):
+    """Validated rows as a DataFrame plus every problem found while reading."""
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    source: str = ""
+    rows_read: int = 0
+    format: str = "csv"
+    extra_columns: list[str] = field(default_factory=list)
 
     def flows(self) -> list[Flow]:
         return list(frame_to_flows(self.frame))

@@ -131,9 +131,12 @@ def partitions(
     d_lon: NDArray[np.float64],
     cell_km: float,
     halo_km: float,
+    max_supplies: int = 10_000,
 ) -> Iterator[tuple[NDArray[np.intp], NDArray[np.intp]]]:
     """Yield (supply positions, demand positions) per cell: supplies in the cell and
-    every demand within ``halo_km`` of any point of the cell."""
+    every demand within ``halo_km`` of any point of the cell. A crowded cell is split
+    into batches of at most ``max_supplies`` supplies sharing the cell's halo, which
+    bounds the memory one partition needs without changing any result."""
     cells = grid_cells(s_lat, s_lon, cell_km)
     d_tree = cKDTree(unit_vectors(d_lat, d_lon)) if d_lat.size else None
     order = np.argsort(cells, kind="stable")
@@ -149,4 +152,6 @@ def partitions(
         spread = float(np.max(haversine_km(c_lat, c_lon, s_lat[group], s_lon[group])))
         centre = unit_vectors(np.array([c_lat]), np.array([c_lon]))[0]
         found = d_tree.query_ball_point(centre, chord_for_km(spread + halo_km))
-        yield group, np.sort(np.asarray(found, dtype=np.intp))
+        halo = np.sort(np.asarray(found, dtype=np.intp))
+        for start in range(0, group.size, max_supplies):
+            yield group[start : start + max_supplies], halo

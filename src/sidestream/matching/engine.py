@@ -198,6 +198,17 @@ def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
     }
 
 
+def pair_arrays(
+    supplies: pd.DataFrame, demands: pd.DataFrame, eng: Engine
+) -> tuple[dict[str, NDArray[Any]], dict[str, NDArray[Any]]]:
+    """Column arrays of both sides, with actor codes shared between them: an
+    organisation does not make a synergy with itself (same actor, no pair)."""
+    s, d = _arrays(supplies, eng), _arrays(demands, eng)
+    actors = pd.factorize(pd.concat([supplies["actor"], demands["actor"]]).str.strip().str.lower())[0]
+    s["actor"], d["actor"] = actors[: len(supplies)], actors[len(supplies) :]
+    return s, d
+
+
 def _run(
     supplies: pd.DataFrame,
     demands: pd.DataFrame,
@@ -206,10 +217,7 @@ def _run(
     progress: Progress | None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     compat = eng.compat
-    s, d = _arrays(supplies, eng), _arrays(demands, eng)
-    # An organisation does not make a synergy with itself: same actor, no pair.
-    actors = pd.factorize(pd.concat([supplies["actor"], demands["actor"]]).str.strip().str.lower())[0]
-    s["actor"], d["actor"] = actors[: len(supplies)], actors[len(supplies) :]
+    s, d = pair_arrays(supplies, demands, eng)
     s_ok = np.flatnonzero(s["cls"] >= 0)
     d_ok = np.flatnonzero(d["cls"] >= 0)
     radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
@@ -218,7 +226,7 @@ def _run(
     n_total = len(supplies) + len(demands)
     cell_km = params.partition_km
     if cell_km is None:
-        cell_km = 1e9 if n_total <= SINGLE_PARTITION_MAX_FLOWS else max(4 * params.max_radius_km, 300.0)
+        cell_km = 1e9 if n_total <= SINGLE_PARTITION_MAX_FLOWS else max(2 * params.max_radius_km, 100.0)
     parts = list(
         partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
                    cell_km, float(radius.max(initial=0.0)))

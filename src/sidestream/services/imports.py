@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sidestream.domain.visibility import Viewer, can_see
 from sidestream.errors import PermissionDeniedError, StoreError
 from sidestream.io import FlowTable, Problem, read_flow_table
+from sidestream.io.flow_table import ProblemList
 from sidestream.services import audit
 from sidestream.store.models import Flow, Organisation, Region, Site
 
@@ -40,7 +41,7 @@ FLOW_FIELDS = (
 
 
 @dataclass
-class ImportReport:
+class ImportReport(ProblemList):
     """What an import did (or, for a dry run or a refused strict import, would do)."""
 
     region: str
@@ -58,18 +59,6 @@ class ImportReport:
     dry_run: bool = False
     strict: bool = False
     applied: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
