@@ -131,7 +131,7 @@ def partitions(
     d_lon: NDArray[np.float64],
     cell_km: float,
     halo_km: float,
-    max_supplies: int = 10_000,
+    max_supplies: int = 3_000,
 ) -> Iterator[tuple[NDArray[np.intp], NDArray[np.intp]]]:
     """Yield (supply positions, demand positions) per cell: supplies in the cell and
     every demand within ``halo_km`` of any point of the cell. A crowded cell is split

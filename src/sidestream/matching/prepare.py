@@ -36,11 +36,9 @@ def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier
     table["class_confidence"] = [c.confidence for c in results]
     table["text_temperature_c"] = [c.temperature_c for c in results]
     table["inferred_category"] = [c.category.value if c.category else None for c in results]
-    table["_classification"] = pd.Series(results, index=table.index, dtype=object)
     merged = sub.merge(table, on=keys, how="left")
     out["class_id"] = merged["class_id"].to_numpy()
     out["class_confidence"] = merged["class_confidence"].astype(float).to_numpy()
-    out["classification"] = merged["_classification"].to_numpy()
     explicit_temp = pd.to_numeric(out["temperature_c"], errors="coerce")
     out["temperature_c"] = explicit_temp.fillna(
         pd.to_numeric(merged["text_temperature_c"], errors="coerce").set_axis(out.index)
