@@ -15,11 +15,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from sidestream.domain.months import format_months
 from sidestream.domain.visibility import Viewer
 from sidestream.io import write_flow_table
 from sidestream.io.flow_table import COLUMNS, DERIVED
-from sidestream.services.flows import FLOW_SORTS, visible_flows
+from sidestream.services.flows import FLOW_SORTS, entered_flow_fields, visible_flows
 from sidestream.store.models import Flow, Region
 
 FORMATS = ("csv", "xlsx", "geojson")
@@ -44,22 +43,12 @@ def flow_record(flow: Flow, row: int) -> dict[str, Any]:
         "site": site.name,
         "lat": site.lat,
         "lon": site.lon,
-        "direction": flow.direction,
-        "resource": flow.resource,
-        "category": flow.category,
-        "ewc": flow.ewc,
-        "quantity": flow.quantity,
-        "unit": flow.unit,
-        "temperature_c": flow.temperature_c,
-        "months": format_months(flow.months_mask),
-        "visibility": flow.visibility,
-        "notes": flow.notes,
+        **entered_flow_fields(flow),
         "hazardous": flow.hazardous,
         "months_mask": flow.months_mask,
         "annual_quantity": flow.annual_quantity,
         "annual_unit": flow.annual_unit,
         "row": row,
-        "source": flow.source,
     }
 
 

@@ -660,11 +660,10 @@ def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow)
     return _reloaded(session, region, flow.id)
 
 
-def _flow_state(flow: Flow) -> dict[str, Any]:
-    """A flow's editable fields as entered (the inverse of :func:`derived_flow_values`)."""
+def entered_flow_fields(flow: Flow) -> dict[str, Any]:
+    """A flow's own fields as a person entered them, in flow-table terms (months as
+    text). Shared by the edit state here and by exports."""
     return {
-        "organisation_id": flow.organisation_id,
-        "site_id": flow.site_id,
         "direction": flow.direction,
         "resource": flow.resource,
         "category": flow.category,
@@ -677,6 +676,11 @@ def _flow_state(flow: Flow) -> dict[str, Any]:
         "notes": flow.notes,
         "source": flow.source,
     }
+
+
+def _flow_state(flow: Flow) -> dict[str, Any]:
+    """A flow's editable fields as entered (the inverse of :func:`derived_flow_values`)."""
+    return {"organisation_id": flow.organisation_id, "site_id": flow.site_id, **entered_flow_fields(flow)}
 
 
 def update_flow(
