@@ -50,7 +50,7 @@ browser:
 # and the web app on http://127.0.0.1:8000 (plain http on localhost, so the session
 # cookie is not marked Secure here). Every step is idempotent.
 DEMO_ENV := SIDESTREAM_DATABASE_URL=sqlite:///var/demo.sqlite SIDESTREAM_SESSION_COOKIE_SECURE=false
-demo: install
+demo: install browser
 	$(BIN)/sidestream demo --region helgeland --top 10
 	$(DEMO_ENV) $(BIN)/sidestream demo-load --region helgeland
 	$(DEMO_ENV) $(BIN)/sidestream demo-load --region kalundborg

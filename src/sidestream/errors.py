@@ -64,3 +64,7 @@ class StaleWriteError(ConflictError):
 class InvalidDataError(SidestreamError, ValueError):
     """A value is well-formed but wrong for Sidestream (unknown EWC code, bad unit, a
     sort key that does not exist); the message says which value and what to use."""
+
+
+class ReportError(SidestreamError):
+    """A report cannot be rendered as asked (e.g. no browser to print the PDF)."""
