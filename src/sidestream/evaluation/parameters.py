@@ -368,3 +368,35 @@ def pipe_classes(params: Parameters) -> list[str]:
         k.removeprefix("heat_pipe.capacity.") for k in params.items if k.startswith("heat_pipe.capacity.")
     ]
     return sorted(names, key=lambda dn: params[f"heat_pipe.capacity.{dn}"])
+
+
+def read_overrides(path: str | Path) -> dict[str, Any]:
+    """Overrides from a YAML or JSON file: ``{key: {value, unit}}`` or ``{key: value}``,
+    optionally under an ``overrides:`` key."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text("utf-8"))
+    except OSError as exc:
+        raise InvalidDataError(f"cannot read {p}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise InvalidDataError(f"{p} is not YAML or JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("overrides"), dict):
+        data = data["overrides"]
+    if not isinstance(data, dict):
+        raise InvalidDataError(f"{p}: write parameter overrides as `key: {{value: …, unit: …}}` lines")
+    return {str(k): v for k, v in data.items()}
+
+
+def parameters_from_file(path: str | Path | None) -> Parameters:
+    """A full parameter file (with ``version`` and ``parameters``) replaces the
+    defaults; any other mapping is read as overrides of a scenario."""
+    if path is None:
+        return default_parameters()
+    p = Path(path)
+    try:
+        head = yaml.safe_load(p.read_text("utf-8"))
+    except (OSError, yaml.YAMLError):
+        head = None
+    if isinstance(head, dict) and "parameters" in head and "version" in head:
+        return load_parameters(p)
+    return default_parameters().with_overrides(read_overrides(p), "scenario")

@@ -44,6 +44,7 @@ from sidestream.evaluation.emissions import displaced_heat_factor, grid_factor
 from sidestream.evaluation.heat import heat_pump_cop, heat_pump_gain, pipe_class_index, pipe_heat_loss_mwh
 from sidestream.evaluation.parameters import Parameters, pipe_classes
 from sidestream.evaluation.transport import modes, per_tkm
+from sidestream.i18n import N_
 
 Array = NDArray[np.float64]
 DAYS_PER_YEAR = HOURS_PER_YEAR / 24.0
@@ -53,9 +54,9 @@ THERMAL = ("heat", "steam")
 
 # Reasons a pair has no evaluation (the ``note`` column).
 NOTE_OK = ""
-NOTE_UNITS = "units differ or are missing: the exchanged amount is unknown"
-NOTE_NO_MODEL = "no valuation model for this category or unit"
-NOTE_NO_OVERLAP = "no month in which both are available"
+NOTE_UNITS = N_("units differ or are missing: the exchanged amount is unknown")
+NOTE_NO_MODEL = N_("no valuation model for this category or unit")
+NOTE_NO_OVERLAP = N_("no month in which both are available")
 
 
 def months_count(mask: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -187,6 +188,7 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
     loss = np.where(piped, pipe_heat_loss_mwh(pipe_loss_w, length_m, op_hours), 0.0)
     # Most the link can take: the supply's share, or what fills the need plus losses.
     q_max = np.where(piped, np.fmin(s_share, d_share / gain + loss), np.fmin(s_share, d_share))
+    q_max = np.where(piped & ~(flow_src > 0), 0.0, q_max)  # no need (or no supply): no pipe
     q_max = np.where(modelled & np.isfinite(q_max) & np.isfinite(q_pair), np.maximum(q_max, 0.0), np.nan)
     q = q_max if quantity is None else np.minimum(np.asarray(quantity, float), np.nan_to_num(q_max))
     built = np.isfinite(q) & (q > 0)
