@@ -400,3 +400,9 @@ def parameters_from_file(path: str | Path | None) -> Parameters:
     if isinstance(head, dict) and "parameters" in head and "version" in head:
         return load_parameters(p)
     return default_parameters().with_overrides(read_overrides(p), "scenario")
+
+
+def fingerprint(params: Parameters) -> str:
+    """A short text that changes whenever a value differs from the defaults (cache keys)."""
+    changed = sorted((k, str(p.value)) for k, p in params.items.items() if p.origin != "default")
+    return f"{params.version}:{changed}"

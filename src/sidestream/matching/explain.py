@@ -155,6 +155,7 @@ def pair_estimate(
         "quantity": exchanged,
         "unit": s["annual_unit"] if exchanged is not None else None,
         "months": int(pair["overlap_months"]),
+        "transport": mode,
         "assumptions": [
             "quantity limited by both sides and by the months both are available",
             f"distance = straight line × detour factor for {mode}",
