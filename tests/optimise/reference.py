@@ -32,7 +32,7 @@ def weights_and_scales(
     sb = sum(
         max(0.0, r.value_eur_per_unit * r.quantity_max - r.fixed_cost_eur_per_yr) for r in links.itertuples()
     )
-    sc = sum(max(0.0, r.co2e_t_per_unit * r.quantity_max) for r in links.itertuples())
+    sc = sum(max(0.0, r.co2e_t_per_unit * r.quantity_max - r.co2e_fixed_t_per_yr) for r in links.itertuples())
     return weight, 1.0 - weight, (sb or 1.0), (sc or 1.0)
 
 
@@ -62,9 +62,11 @@ def brute_force(
         options.append(modes)
     best = Best(None, {})
     for choice in itertools.product(*options):
-        fixed = capex = 0.0
+        fixed = capex = lost_co2 = 0.0
         used_trunks = set()
         for r, mode in zip(rows, choice, strict=True):
+            if mode != "off":
+                lost_co2 += r.co2e_fixed_t_per_yr
             if mode == "direct":
                 fixed += r.fixed_cost_eur_per_yr
                 capex += r.capex_eur
@@ -78,7 +80,7 @@ def brute_force(
         if budget is not None and capex > budget + 1e-9:
             continue
         money, co2 = _lp(rows, choice, wb, wc, sb, sc)
-        value = wb * (money - fixed) / sb + wc * co2 / sc
+        value = wb * (money - fixed) / sb + wc * (co2 - lost_co2) / sc
         if best.objective is None or value > best.objective + 1e-12:
             best = Best(value, {r.link_id: m for r, m in zip(rows, choice, strict=True)})
     return best
@@ -87,21 +89,23 @@ def brute_force(
 def _lp(
     rows: list, choice: tuple[str, ...], wb: float, wc: float, sb: float, sc: float
 ) -> tuple[float, float]:
-    """Max of Σ (wb v/sb + wc e/sc) x over built links: returns (money part · sb/wb, co2 part)."""
+    """Max of Σ (wb v/sb + wc e/sc) x over built links: returns (Σ v x, Σ e x) at that x."""
     built = [i for i, m in enumerate(choice) if m != "off"]
     if not built:
         return 0.0, 0.0
     coef = np.array([wb * rows[i].value_eur_per_unit / sb + wc * rows[i].co2e_t_per_unit / sc for i in built])
     a_ub, b_ub = [], []
-    for key, cap in (("supply_id", "supply_capacity"), ("demand_id", "demand_capacity")):
-        for flow in {getattr(rows[i], key) for i in built}:
-            a_ub.append([1.0 if getattr(rows[i], key) == flow else 0.0 for i in built])
-            b_ub.append(min(getattr(rows[i], cap) for i in built if getattr(rows[i], key) == flow))
+    for flow in {rows[i].supply_id for i in built}:  # a supply's amount: Σ x ≤ cap
+        a_ub.append([1.0 if rows[i].supply_id == flow else 0.0 for i in built])
+        b_ub.append(min(rows[i].supply_capacity for i in built if rows[i].supply_id == flow))
+    for flow in {rows[i].demand_id for i in built}:  # a demand's need, per link's unit: Σ x/cap ≤ 1
+        a_ub.append([_share(rows[i]) if rows[i].demand_id == flow else 0.0 for i in built])
+        b_ub.append(1.0)
     res = linprog(
         -coef,
         A_ub=np.array(a_ub),
         b_ub=np.array(b_ub),
-        bounds=[(0, rows[i].quantity_max) for i in built],
+        bounds=[(0, rows[i].quantity_max if rows[i].demand_capacity > 0 else 0.0) for i in built],
         method="highs",
     )
     assert res.status == 0
@@ -109,3 +113,7 @@ def _lp(
     money = float(sum(rows[i].value_eur_per_unit * q for i, q in zip(built, x, strict=True)))
     co2 = float(sum(rows[i].co2e_t_per_unit * q for i, q in zip(built, x, strict=True)))
     return money, co2
+
+
+def _share(row) -> float:  # type: ignore[no-untyped-def]
+    return 1.0 / row.demand_capacity if row.demand_capacity > 0 else 0.0

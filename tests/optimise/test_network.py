@@ -20,14 +20,14 @@ def link(link_id: str, supply: str, demand: str, **fields: float | str) -> dict[
         "link_id": link_id, "supply_id": supply, "demand_id": demand, "quantity_max": 10.0,
         "quantity_unit": "t/yr", "supply_capacity": 10.0, "demand_capacity": 10.0,
         "value_eur_per_unit": 10.0, "fixed_cost_eur_per_yr": 0.0, "capex_eur": 0.0,
-        "co2e_t_per_unit": 1.0, "distance_km": 1.0, "category": "material",
+        "co2e_t_per_unit": 1.0, "distance_km": 1.0, "category": "material", "co2e_fixed_t_per_yr": 0.0,
     }  # fmt: skip
     row.update(fields)
     return row
 
 
 def table(*rows: dict[str, float | str]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=LINK_COLUMNS)
+    return pd.DataFrame(list(rows), columns=[*LINK_COLUMNS, "co2e_fixed_t_per_yr"])
 
 
 # --- worked by hand -------------------------------------------------------------------
@@ -78,6 +78,22 @@ def test_demand_is_never_overfilled() -> None:
     result = optimise(links, OptimiseParams(**EXACT))
     assert result.chosen["quantity"].sum() == pytest.approx(12.0)
     assert result.net_benefit_eur_per_yr == pytest.approx(10 * 5 + 2 * 4)
+
+
+def test_a_demand_filled_from_links_in_different_terms() -> None:
+    """D needs 100 MWh of heat; through a heat pump (COP 4) that is 75 MWh of source heat
+    (link a's demand_capacity), directly 100 MWh (link b). a's 30 MWh fill 30/75 = 40 %,
+    leaving 60 % = 60 MWh for b: 30 × 10 + 60 × 5 = 600 EUR/yr."""
+    links = table(
+        link("a", "Sa", "D", quantity_max=30, supply_capacity=30, demand_capacity=75, value_eur_per_unit=10,
+             quantity_unit="MWh/yr", category="heat"),
+        link("b", "Sb", "D", quantity_max=100, supply_capacity=100, demand_capacity=100, value_eur_per_unit=5,
+             quantity_unit="MWh/yr", category="heat"),
+    )  # fmt: skip
+    result = optimise(links, OptimiseParams(decompose=False, **EXACT))
+    quantities = dict(zip(result.chosen["link_id"], result.chosen["quantity"], strict=True))
+    assert quantities == pytest.approx({"a": 30.0, "b": 60.0})
+    assert result.net_benefit_eur_per_yr == pytest.approx(600.0)
 
 
 def test_co2e_objective_prefers_the_cleaner_link() -> None:
@@ -199,7 +215,10 @@ def instances(draw: st.DrawFn, max_links: int = 5) -> pd.DataFrame:
         rows.append(link(
             f"l{i}", s, d,
             quantity_max=float(draw(st.integers(0, 20))),
-            supply_capacity=supply_cap[s], demand_capacity=demand_cap[d],
+            supply_capacity=supply_cap[s],
+            # a demand's need is per link, in the link's unit (heat-pump source heat)
+            demand_capacity=demand_cap[d] * draw(st.sampled_from([1.0, 1.0, 0.5, 2.0])),
+            co2e_fixed_t_per_yr=float(draw(st.sampled_from([0, 0, 1, 3]))),
             value_eur_per_unit=float(draw(st.integers(-5, 20))),
             fixed_cost_eur_per_yr=float(draw(st.integers(0, 60))),
             capex_eur=float(draw(st.integers(0, 100))),
@@ -240,10 +259,10 @@ def check_solution(links: pd.DataFrame, result, choices: dict[str, object]) -> N
     """The reported network is feasible and its totals add up."""
     chosen = result.chosen.merge(links, on="link_id", suffixes=("", "_table"))
     assert (chosen["quantity"] <= chosen["quantity_max"] + 1e-6).all()
-    for key, cap in (("supply_id", "supply_capacity"), ("demand_id", "demand_capacity")):
-        sums = chosen.groupby(key)["quantity"].sum()
-        caps = links.groupby(key)[cap].min()
-        assert (sums <= caps[sums.index] + 1e-6).all()
+    supplied = chosen.groupby("supply_id")["quantity"].sum()
+    assert (supplied <= links.groupby("supply_id")["supply_capacity"].min()[supplied.index] + 1e-6).all()
+    filled = (chosen["quantity"] / chosen["demand_capacity"]).groupby(chosen["demand_id"]).sum()
+    assert (filled <= 1 + 1e-6).all()
     if choices["budget"] is not None:
         assert result.capex_eur <= choices["budget"] + 1e-6
     assert set(choices["include"]) <= set(result.link_ids)
@@ -252,7 +271,7 @@ def check_solution(links: pd.DataFrame, result, choices: dict[str, object]) -> N
     assert result.net_benefit_eur_per_yr == pytest.approx(money, abs=1e-6)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.booleans())
 def test_equals_brute_force(problem: tuple[pd.DataFrame, dict[str, object]], decompose: bool) -> None:
     links, choices = problem
@@ -289,7 +308,7 @@ def trunk_problems(draw: st.DrawFn) -> tuple[pd.DataFrame, Trunks, float | None]
     return links, Trunks(trunks, member_table), budget
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trunk_problems(), st.booleans())
 def test_trunks_equal_brute_force(
     problem: tuple[pd.DataFrame, Trunks, float | None], decompose: bool
@@ -306,17 +325,15 @@ def test_trunks_equal_brute_force(
 # --- invariants -----------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(instances(max_links=6), instances(max_links=2), st.sampled_from(["net-benefit", "co2e"]))
 def test_adding_a_link_never_lowers_the_optimum(
     links: pd.DataFrame, extra: pd.DataFrame, objective: str
 ) -> None:
     extra = extra.assign(link_id=[f"x{i}" for i in range(len(extra))])
-    # the extra links must agree with the first table on shared flows' capacities
+    # the extra links must agree with the first table on a shared supply's amount
     caps_s = links.groupby("supply_id")["supply_capacity"].first()
-    caps_d = links.groupby("demand_id")["demand_capacity"].first()
     extra["supply_capacity"] = extra["supply_id"].map(caps_s).fillna(extra["supply_capacity"])
-    extra["demand_capacity"] = extra["demand_id"].map(caps_d).fillna(extra["demand_capacity"])
     more = pd.concat([links, extra], ignore_index=True)
     # (not "mix": its scales are sums over the table, so a new link rescales both terms)
     before = optimise(links, OptimiseParams(objective=objective, **EXACT)).objective_value
@@ -324,7 +341,7 @@ def test_adding_a_link_never_lowers_the_optimum(
     assert after >= before - 1e-6
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(instances())
 def test_zero_budget_with_positive_costs_builds_nothing(links: pd.DataFrame) -> None:
     links = links.assign(

@@ -12,7 +12,11 @@ its own; the reported gap is that of the sum (Σ dual bounds vs Σ objectives).
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,25 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 INF = highspy.kHighsInf
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence C-level standard output while HiGHS starts: its constructor prints a
+    banner (whatever ``output_flag`` says) that would corrupt ``--json`` output."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no file descriptor 1 (embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @dataclass
@@ -84,7 +107,8 @@ def solve_blocks(
     # HiGHS then returns with its best solution and bound, not on hundreds of small ones.
     by_size = np.argsort(c_stop - c_start, kind="stable")
     c_start, c_stop, r_start, r_stop = c_start[by_size], c_stop[by_size], r_start[by_size], r_stop[by_size]
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    with quiet_stdout():
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", 1)

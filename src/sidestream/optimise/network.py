@@ -36,7 +36,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from sidestream.errors import InfeasibleError, OptimisationError, UnboundedError
-from sidestream.optimise.blocks import row_bounds, solve_blocks
+from sidestream.optimise.blocks import quiet_stdout, row_bounds, solve_blocks
 from sidestream.optimise.links import check_links
 from sidestream.optimise.trunks import Trunks
 
@@ -112,8 +112,11 @@ class Arcs:
         return np.asarray(wb * self.frame["value"] / sb + wc * self.frame["co2e"] / sc, dtype=np.float64)
 
     def per_build(self) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """Objective coefficient of ``y_a`` (a cost, so ≤ 0): ``−w_B f_a / S_B``."""
-        return np.asarray(-self.weights[0] * self.frame["fixed"] / self.scales[0], dtype=np.float64)
+        """Objective coefficient of ``y_a``: ``−w_B f_a / S_B − w_C k_a / S_C`` (``k_a`` the
+        CO2e of heat a pipe loses, t/yr, paid when built)."""
+        (wb, wc), (sb, sc) = self.weights, self.scales
+        cost = wb * self.frame["fixed"] / sb + wc * self.frame["co2e_fixed"] / sc
+        return np.asarray(-cost, dtype=np.float64)
 
     def per_trunk(self) -> np.ndarray[Any, np.dtype[np.float64]]:
         return np.asarray(
@@ -132,7 +135,8 @@ def objective_scales(links: pd.DataFrame) -> tuple[float, float]:
     """
     q = links["quantity_max"].to_numpy(float)
     benefit = np.maximum(links["value_eur_per_unit"].to_numpy(float) * q - links["fixed_cost_eur_per_yr"], 0)
-    co2e = np.maximum(links["co2e_t_per_unit"].to_numpy(float) * q, 0)
+    co2e_fixed = links.get("co2e_fixed_t_per_yr", 0.0)
+    co2e = np.maximum(links["co2e_t_per_unit"].to_numpy(float) * q - co2e_fixed, 0)
     sb, sc = float(np.sum(benefit)), float(np.sum(co2e))
     return (sb if sb > 0 else 1.0), (sc if sc > 0 else 1.0)
 
@@ -166,16 +170,20 @@ def prepare(links: pd.DataFrame, params: OptimiseParams, trunks: Trunks | None =
     supply_codes = pd.factorize(links["supply_id"])[0]
     demand_codes = pd.factorize(links["demand_id"])[0]
     supply_capacity = links.groupby(supply_codes)["supply_capacity"].min().to_numpy(float)
-    demand_capacity = links.groupby(demand_codes)["demand_capacity"].min().to_numpy(float)
+    # A demand's capacity is per link, in the link's unit (a heat pump's source heat
+    # differs with the source's temperature): the demand row is Σ x_l / cap_l ≤ 1.
+    demand_capacity = np.ones(int(demand_codes.max()) + 1 if len(demand_codes) else 0)
     bound = np.minimum.reduce([
         links["quantity_max"].to_numpy(float),
         supply_capacity[supply_codes],
-        demand_capacity[demand_codes],
+        links["demand_capacity"].to_numpy(float),
     ])  # fmt: skip
     direct = pd.DataFrame({
         "link": np.arange(len(links)), "supply": supply_codes, "demand": demand_codes, "trunk": -1,
         "bound": bound, "value": links["value_eur_per_unit"].to_numpy(float),
         "co2e": links["co2e_t_per_unit"].to_numpy(float),
+        "co2e_fixed": links["co2e_fixed_t_per_yr"].to_numpy(float),
+        "supply_cap": supply_capacity[supply_codes], "demand_cap": links["demand_capacity"].to_numpy(float),
         "fixed": links["fixed_cost_eur_per_yr"].to_numpy(float), "capex": links["capex_eur"].to_numpy(float),
     })  # fmt: skip
     frames = [direct[keep]]
@@ -220,8 +228,8 @@ def build_model(arcs: Arcs, params: OptimiseParams) -> linopy.Model:
     x = m.add_variables(lower=0.0, upper=bound, name="x")
     y = m.add_variables(binary=True, coords=[index], name="y")
     define_switch(m, x, y, bound)
-    define_capacity(m, x, f["supply"].to_numpy(), arcs.supply_capacity, "supply")
-    define_capacity(m, x, f["demand"].to_numpy(), arcs.demand_capacity, "demand")
+    define_capacity(m, x, f["supply"].to_numpy(), f["supply_cap"].to_numpy(float), "supply")
+    define_capacity(m, x, f["demand"].to_numpy(), f["demand_cap"].to_numpy(float), "demand")
     define_one_mode(m, y, f["link"].to_numpy())
     define_include(m, y, f["link"].to_numpy(), arcs.include)
     z = define_trunks(m, y, f["trunk"].to_numpy(), len(arcs.trunks))
@@ -249,19 +257,21 @@ def define_capacity(
     capacity: np.ndarray[Any, np.dtype[np.float64]],
     side: str,
 ) -> None:
-    """A supply is split across its takers within its amount, ``Σ_{a∈s} x_a ≤ cap_s``;
-    a demand is filled at most to its need, ``Σ_{a∈d} x_a ≤ cap_d``. Only flows whose
-    arcs could together exceed the capacity get a row (the others cannot bind)."""
+    """A supply is split across its takers within its amount, a demand is filled at
+    most to its need: ``Σ_{a∈s} x_a / cap_a ≤ 1`` with ``cap_a`` the flow's capacity in
+    the arc's unit (for a demand it may differ between links: a heat pump's source heat).
+    Only flows whose arcs could together exceed it get a row (the others cannot bind)."""
     arc_bound = np.asarray(x.upper.values, float)
-    total = np.bincount(codes, weights=arc_bound, minlength=len(capacity))
-    binding = np.flatnonzero(total > capacity + 1e-9 * np.maximum(capacity, 1.0))
+    share = np.divide(1.0, capacity, out=np.zeros_like(capacity), where=capacity > 0)
+    total = np.bincount(codes, weights=arc_bound * share)
+    binding = np.flatnonzero(total > 1.0 + 1e-9)
     if not len(binding):
         return
     arcs = np.flatnonzero(np.isin(codes, binding))
-    group = xr.DataArray(codes[arcs], coords=[pd.Index(arcs, name="arc")], name=side)
-    lhs = x.sel(arc=arcs).groupby(group).sum()
-    rhs = xr.DataArray(capacity[binding], coords=[pd.Index(binding, name=side)])
-    m.add_constraints(lhs <= rhs, name=f"{side}_capacity")
+    index = pd.Index(arcs, name="arc")
+    group = xr.DataArray(codes[arcs], coords=[index], name=side)
+    lhs = (xr.DataArray(share[arcs], coords=[index]) * x.sel(arc=arcs)).groupby(group).sum()
+    m.add_constraints(lhs <= 1.0, name=f"{side}_capacity")
 
 
 def define_one_mode(m: linopy.Model, y: linopy.Variable, link: np.ndarray[Any, np.dtype[Any]]) -> None:
@@ -418,15 +428,16 @@ def _infeasible() -> InfeasibleError:
 
 def _solve_whole(m: linopy.Model, params: OptimiseParams) -> tuple[Values, Values, str, str, float]:
     """One HiGHS run on the whole model (needed when a budget couples every link)."""
-    status, termination = m.solve(
-        solver_name="highs",
-        io_api="direct",
-        progress=False,
-        output_flag=False,
-        log_to_console=False,
-        mip_rel_gap=params.mip_rel_gap,
-        time_limit=params.time_limit_s,
-    )
+    with quiet_stdout():
+        status, termination = m.solve(
+            solver_name="highs",
+            io_api="direct",
+            progress=False,
+            output_flag=False,
+            log_to_console=False,
+            mip_rel_gap=params.mip_rel_gap,
+            time_limit=params.time_limit_s,
+        )
     termination = str(termination)
     if termination in {"infeasible", "infeasible_or_unbounded"}:
         raise _infeasible()
@@ -533,7 +544,7 @@ def _read_back(
             arcs.trunks["trunk_id"].iloc[t] if t >= 0 else None for t in chosen_arcs["trunk"].to_numpy()
         ],
         "net_benefit_eur_per_yr": chosen_arcs["value"].to_numpy() * q - chosen_arcs["fixed"].to_numpy(),
-        "co2e_t_per_yr": chosen_arcs["co2e"].to_numpy() * q,
+        "co2e_t_per_yr": chosen_arcs["co2e"].to_numpy() * q - chosen_arcs["co2e_fixed"].to_numpy(),
         "capex_eur": chosen_arcs["capex"].to_numpy(),
         "distance_km": links["distance_km"].to_numpy(),
         "category": links["category"].to_numpy(),
