@@ -49,7 +49,7 @@ def run_highs(links: Any, decompose: bool, time_limit: float, gap: float) -> dic
         "status": result.termination,
         "gap": result.mip_gap,
         "objective": result.objective_value,
-        "dual_bound": result.objective_value + result.mip_gap * abs(result.objective_value),
+        "dual_bound": result.objective_value + result.mip_gap * abs(result.objective_value),  # inf: unknown
         "chosen": len(result.chosen),
         "arcs": result.n_arcs,
     }
@@ -89,7 +89,9 @@ def run_cbc(links: Any, time_limit: float, gap: float, highs_bound: float) -> di
         "seconds": round(done - started, 3),
         "build_s": round(built - started, 3),
         "solve_s": round(done - built, 3),
-        "status": pulp.LpStatus[problem.status],
+        # PuLP says "Optimal" also when CBC stops at the time limit with a solution;
+        # its solution status tells the two apart.
+        "status": pulp.LpStatus[problem.status] + "/" + pulp.LpSolution[problem.sol_status],
         "gap": max(highs_bound - objective, 0.0) / max(abs(objective), 1e-9),
         "objective": objective,
     }

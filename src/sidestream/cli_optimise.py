@@ -141,7 +141,7 @@ def _print(doc: dict[str, Any], name: str, lang: str) -> None:
            net=_num(doc["net_benefit_eur_per_yr"], "EUR/yr", lang, 0),
            co2e=_num(doc["co2e_t_per_yr"], "t CO2e/yr", lang), capex=_num(doc["capex_eur"], "EUR", lang, 0),
            status=doc["termination"], seconds=format_number(doc["solve_time_s"], lang, 2),
-           gap=format_number(100 * doc["mip_gap"], lang, 3)),
+           gap=format_number(100 * doc["mip_gap"], lang, 3) if doc["mip_gap"] is not None else "?"),
         highlight=False,
     )  # fmt: skip
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.dbfixtures import viewer_of
 
 from sidestream.errors import ConflictError, PermissionDeniedError
 from sidestream.services import scenarios
 from sidestream.store.models import AuditEvent, Region, Scenario
-from tests.dbfixtures import viewer_of
 
 SECRET = "test-secret"
 

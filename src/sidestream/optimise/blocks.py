@@ -131,8 +131,8 @@ def solve_blocks(
         lp.integrality_ = [kinds[int(i)] for i in integer[cols]]
         lp.sense_ = highspy.ObjSense.kMaximize
         remaining = time_limit_s - (time.perf_counter() - started)
-        if remaining <= 0:
-            return BlockSolution(values, objective, dual_bound, "time_limit", len(blocks))
+        if remaining <= 0:  # blocks left unsolved: their bound is unknown, so is the gap
+            return BlockSolution(values, objective, float("inf"), "time_limit", len(blocks))
         h.clearModel()
         h.setOptionValue("time_limit", float(remaining))
         h.passModel(lp)
@@ -142,7 +142,7 @@ def solve_blocks(
             return BlockSolution(values, objective, dual_bound, "infeasible", len(blocks))
         info = h.getInfo()
         if info.primal_solution_status != 2:  # no feasible solution within the time limit
-            return BlockSolution(values, objective, dual_bound, "time_limit", len(blocks))
+            return BlockSolution(values, objective, float("inf"), "time_limit", len(blocks))
         if status != highspy.HighsModelStatus.kOptimal:
             termination = "time_limit"
         values[cols] = np.asarray(h.getSolution().col_value)

@@ -23,7 +23,7 @@ class NetworkDocument(BaseModel):
     net_benefit_eur_per_yr: float
     co2e_t_per_yr: float
     capex_eur: float
-    mip_gap: float
+    mip_gap: float | None = Field(description="relative MIP gap; null when unknown (time limit)")
     solve_time_s: float
     build_time_s: float
     n_candidates: int
