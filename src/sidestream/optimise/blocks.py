@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,25 +27,29 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 INF = highspy.kHighsInf
+# One redirect at a time: two threads interleaving dup/dup2 could leave fd 1 pointing
+# at /dev/null for good.
+_STDOUT_LOCK = threading.Lock()
 
 
 @contextmanager
 def quiet_stdout() -> Iterator[None]:
     """Silence C-level standard output while HiGHS starts: its constructor prints a
     banner (whatever ``output_flag`` says) that would corrupt ``--json`` output."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no file descriptor 1 (embedded interpreters)
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
+    with _STDOUT_LOCK:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # pragma: no cover - no file descriptor 1 (embedded interpreters)
             yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+            return
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 @dataclass

@@ -35,8 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from sidestream.errors import InfeasibleError, OptimisationError, UnboundedError
-from sidestream.optimise.blocks import quiet_stdout, row_bounds, solve_blocks
+from sidestream.errors import InfeasibleError, OptimisationError
+from sidestream.optimise.blocks import row_bounds, solve_blocks
 from sidestream.optimise.links import check_links
 from sidestream.optimise.trunks import Trunks
 
@@ -409,9 +409,9 @@ def optimise(
     started = time.perf_counter()
     if params.budget_eur is None and params.decompose:
         x, y, termination, gap = _solve_by_component(m, arcs, params)
-        status = "ok"
     else:
-        x, y, status, termination, gap = _solve_whole(m, params)
+        x, y, termination, gap = _solve_whole(m, arcs, params)
+    status = "ok"
     solve_time = time.perf_counter() - started
     return _read_back(arcs, params, x, y, status, termination, gap, solve_time, build_time)
 
@@ -426,31 +426,10 @@ def _infeasible() -> InfeasibleError:
     )
 
 
-def _solve_whole(m: linopy.Model, params: OptimiseParams) -> tuple[Values, Values, str, str, float]:
-    """One HiGHS run on the whole model (needed when a budget couples every link)."""
-    with quiet_stdout():
-        status, termination = m.solve(
-            solver_name="highs",
-            io_api="direct",
-            progress=False,
-            output_flag=False,
-            log_to_console=False,
-            mip_rel_gap=params.mip_rel_gap,
-            time_limit=params.time_limit_s,
-        )
-    termination = str(termination)
-    if termination in {"infeasible", "infeasible_or_unbounded"}:
-        raise _infeasible()
-    if termination == "unbounded":  # pragma: no cover - every x has a finite bound after check_links
-        raise UnboundedError("the objective is unbounded: every link needs a finite quantity_max")
-    solution = m.solution
-    if "x" not in solution or bool(np.isnan(solution["x"].values).any()):
-        raise OptimisationError(
-            f"the solver stopped without a solution ({status}, {termination}); raise the time limit"
-        )
-    info = m.solver_model.getInfo() if m.solver_model is not None else None
-    gap = float(info.mip_gap) if info is not None and math.isfinite(info.mip_gap) else 0.0
-    return solution["x"].values, solution["y"].values, str(status), termination, gap
+def _solve_whole(m: linopy.Model, arcs: Arcs, params: OptimiseParams) -> tuple[Values, Values, str, float]:
+    """The whole model as one block (needed when a budget couples every link)."""
+    return _solve_matrix(m, np.zeros(len(arcs.frame), dtype=np.int64), None, np.zeros(len(arcs.frame), bool),
+                         params)  # fmt: skip
 
 
 def components(arcs: Arcs) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
@@ -483,15 +462,31 @@ def _solve_by_component(
     x = np.where(single & (arcs.per_unit() > 0), f["bound"].to_numpy(float), 0.0)
     y = single.astype(float)
     closed = float(np.sum(arcs.per_unit()[single] * x[single] + arcs.per_build()[single]))
+    xs, ys, termination, gap = _solve_matrix(m, arc_block, trunk_block, single, params, closed)
+    x[~single], y[~single] = xs[~single], ys[~single]
+    return x, y, termination, gap
+
+
+def _solve_matrix(
+    m: linopy.Model,
+    arc_block: np.ndarray[Any, np.dtype[np.int64]],
+    trunk_block: np.ndarray[Any, np.dtype[np.int64]] | None,
+    skip: np.ndarray[Any, np.dtype[np.bool_]],
+    params: OptimiseParams,
+    closed: float = 0.0,
+) -> tuple[Values, Values, str, float]:
+    """Solve the linopy model's matrix block by block (arcs in ``skip`` are left out;
+    trunks share their arcs' blocks, or block 0 when ``trunk_block`` is None)."""
     matrices = m.matrices
     position = np.full(int(matrices.vlabels.max()) + 1, -1, dtype=np.int64)
     position[matrices.vlabels] = np.arange(len(matrices.vlabels))
     col_block = np.full(len(matrices.vlabels), -1, dtype=np.int64)
     x_cols, y_cols = position[m.variables["x"].labels.values], position[m.variables["y"].labels.values]
-    col_block[x_cols] = np.where(single, -1, arc_block)
-    col_block[y_cols] = np.where(single, -1, arc_block)
+    col_block[x_cols] = np.where(skip, -1, arc_block)
+    col_block[y_cols] = np.where(skip, -1, arc_block)
     if "z" in m.variables:
-        col_block[position[m.variables["z"].labels.values]] = trunk_block
+        z_cols = position[m.variables["z"].labels.values]
+        col_block[z_cols] = trunk_block if trunk_block is not None else 0
     lower, upper = row_bounds(matrices.b, matrices.sense)
     assert matrices.A is not None
     solved = solve_blocks(
@@ -500,11 +495,10 @@ def _solve_by_component(
     )  # fmt: skip
     if solved.termination == "infeasible":
         raise _infeasible()
-    x[~single] = solved.values[x_cols[~single]]
-    y[~single] = solved.values[y_cols[~single]]
     total = closed + solved.objective
     gap = (solved.dual_bound - solved.objective) / max(abs(total), 1e-9) if solved.n_blocks else 0.0
-    return x, y, solved.termination, max(gap, 0.0)  # inf when a component was never solved
+    # inf when a block was never solved (time limit)
+    return solved.values[x_cols], solved.values[y_cols], solved.termination, max(gap, 0.0)
 
 
 def _read_back(
