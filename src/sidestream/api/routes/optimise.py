@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from sidestream.api.deps import IdPath, RegionDep, SessionDep, SettingsDep, ViewerDep
 from sidestream.api.routes.matches import LangQuery
+from sidestream.api.schemas.common import MAX_ID
 from sidestream.api.schemas.optimise import ComparisonRow, NetworkDocument, ScenarioCreate, ScenarioPublic
 from sidestream.i18n import normalise_lang
 from sidestream.optimise.network import OptimiseParams
@@ -53,7 +55,10 @@ def create_scenario(
 @router.get("/scenarios/compare", response_model=list[ComparisonRow], summary="Compare scenarios")
 def compare_scenarios(
     region: RegionDep, viewer: ViewerDep, session: SessionDep, settings: SettingsDep,
-    ids: Annotated[list[int], Query(description="Scenario ids; the first is the baseline.", max_length=20)],
+    ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+        Query(description="Scenario ids; the first is the baseline.", max_length=20),
+    ],
     lang: LangQuery = "en",
 ) -> list[ComparisonRow]:  # fmt: skip
     rows = service.compare_scenarios(session, region, viewer, ids, secret=settings.secret_key,
