@@ -75,6 +75,7 @@ bench: install
 	$(PY) benchmarks/quality/run.py
 	$(PY) benchmarks/bench_matching.py
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/bench_optimise.py
 
 bench-quality: install
 	$(PY) benchmarks/quality/run.py

@@ -411,11 +411,12 @@ def version() -> None:
 
 
 def _register_outer_commands() -> None:
-    from sidestream import cli_data, cli_evaluation, cli_server
+    from sidestream import cli_data, cli_evaluation, cli_optimise, cli_server
 
     cli_data.register(app)
     cli_server.register(app)
     cli_evaluation.register(app)
+    cli_optimise.register(app)
 
 
 _register_outer_commands()

@@ -68,3 +68,17 @@ class InvalidDataError(SidestreamError, ValueError):
 
 class ReportError(SidestreamError):
     """A report cannot be rendered as asked (e.g. no browser to print the PDF)."""
+
+
+class OptimisationError(SidestreamError):
+    """The network optimisation cannot run as asked (bad link table, contradictory
+    choices) or the solver gave up; the message says what to change."""
+
+
+class InfeasibleError(OptimisationError):
+    """No network satisfies the constraints — typically must-include links whose capex
+    exceeds the budget, or a must-include link beyond the distance limit."""
+
+
+class UnboundedError(OptimisationError):
+    """The objective can grow without limit: a link without a finite quantity bound."""

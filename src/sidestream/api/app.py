@@ -27,6 +27,7 @@ from sidestream.api.routes import (
     health,
     matches,
     memberships,
+    optimise,
     organisations,
     regions,
     sites,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         memberships,
         audit,
         evaluation,
+        optimise,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _document_problems(app)

@@ -1,0 +1,153 @@
+"""``sidestream optimise``: the best network of exchanges for a flow table.
+
+Reads and validates the table, matches, evaluates every match into a candidate link
+(``evaluation.links.link_table``), groups heat links into shared trunks and solves the
+network model (``optimise.network``). Registered by :func:`register`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sidestream.i18n import N_, Message, format_number, normalise_lang
+from sidestream.optimise.network import Objective
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+STEPS = [N_("reading the flow table"), N_("matching"), N_("evaluating links"), N_("grouping heat trunks"),
+         N_("solving the network")]  # fmt: skip
+HEAD = {
+    "link": N_("link"), "supply": N_("supply"), "demand": N_("demand"), "quantity": N_("quantity"),
+    "mode": N_("built as"), "net": N_("net benefit"), "co2e": N_("CO2e avoided"), "capex": N_("capex"),
+    "km": N_("distance"),
+}  # fmt: skip
+TITLE = N_("Best network for {name} ({objective}) — estimates from the evaluation's parameters")
+MODE = {"direct": N_("own pipe/transport"), "trunk": N_("branch of {trunk}")}
+SUMMARY = N_(
+    "{n} of {candidates} candidate links chosen: net benefit {net}, CO2e avoided {co2e}, capex {capex}; "
+    "{status} in {seconds} s, MIP gap {gap} %"
+)
+NOTHING = N_("No link is worth building under these choices.")
+
+
+def _t(msgid: str, lang: str, **params: Any) -> str:
+    return Message(msgid, params).render(lang)
+
+
+def _num(value: float, unit: str, lang: str, digits: int = 1) -> str:
+    return f"{format_number(float(value), lang, digits)} {unit}"
+
+
+def optimise(
+    path: Annotated[Path, typer.Argument(help="Flow table: CSV, XLSX or GeoJSON.")],
+    objective: Annotated[Objective, typer.Option(help="What to maximise.")] = Objective.NET_BENEFIT,
+    weight: Annotated[
+        float,
+        typer.Option(help="With --objective mix: weight of net benefit (CO2e gets 1 − W).", min=0, max=1),
+    ] = 0.5,
+    budget: Annotated[float | None, typer.Option(help="Upper bound on total capex, EUR.", min=0)] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Link id that must be built (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Link id that must not be built (repeatable).")
+    ] = None,
+    max_distance: Annotated[float | None, typer.Option(help="Longest link to build, km.", min=0)] = None,
+    trunks: Annotated[bool, typer.Option(help="Offer shared heat trunks.")] = True,
+    top: Annotated[int, typer.Option("--top", "-k", help="Best K demands per supply as candidates.")] = 5,
+    params_file: Annotated[
+        Path | None,
+        typer.Option("--params", help="YAML/JSON: evaluation parameter overrides or a whole parameter file."),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.", min=1)] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (units in the field names).")] = False,
+    lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
+) -> None:
+    """Choose the set of synergies that maximises net benefit, CO2e avoided or a mix."""
+    from sidestream.errors import MatchingError
+    from sidestream.evaluation.links import link_table
+    from sidestream.evaluation.parameters import parameters_from_file
+    from sidestream.io import read_flow_table
+    from sidestream.matching import MatchParams, match
+    from sidestream.optimise import OptimiseParams, trunk_groups
+    from sidestream.optimise import optimise as solve
+
+    lang = normalise_lang(lang)
+    choices = OptimiseParams(
+        objective=objective, weight=weight, budget_eur=budget, max_distance_km=max_distance,
+        include=list(include or []), exclude=list(exclude or []), trunks=trunks, time_limit_s=time_limit,
+    )  # fmt: skip
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=True, disable=as_json and not err.is_terminal)  # fmt: skip
+    with bar:
+        task = bar.add_task(_t(STEPS[0], lang), total=len(STEPS))
+        table = read_flow_table(path)
+        if not table.ok:
+            first = table.errors[0]
+            raise MatchingError(
+                f"{path.name} has {len(table.errors)} problem(s); first: row {first.row} {first.column or ''}"
+                f" {first.message}. Run `sidestream validate {path}` for all of them."
+            )
+        bar.update(task, advance=1, description=_t(STEPS[1], lang))
+        matches = match(table.frame, MatchParams(top_k=top))
+        bar.update(task, advance=1, description=_t(STEPS[2], lang))
+        links = link_table(matches, table.frame, parameters_from_file(params_file))
+        bar.update(task, advance=1, description=_t(STEPS[3], lang))
+        groups = trunk_groups(links, table.frame[["id", "lat", "lon"]]) if trunks else None
+        bar.update(task, advance=1, description=_t(STEPS[4], lang))
+        result = solve(links, choices, groups)
+        bar.update(task, advance=1)
+    frame = table.frame[["id", "actor", "resource"]].astype(str)
+    names = {i: f"{a}: {r}" for i, a, r in frame.itertuples(index=False)}
+    actors = dict(zip(frame["id"], frame["actor"], strict=True))
+    doc = result.to_json()
+    for record in doc["links"]:
+        for side in ("supply", "demand"):
+            record[side] = names.get(str(record[f"{side}_id"]))
+            record[f"{side}_actor"] = actors.get(str(record[f"{side}_id"]))
+    if as_json:
+        from sidestream.cli import _print_json
+
+        _print_json(doc)
+        return
+    _print(doc, path.name, lang)
+
+
+def _print(doc: dict[str, Any], name: str, lang: str) -> None:
+    if not doc["links"]:
+        out.print(_t(NOTHING, lang))
+    else:
+        t = Table(title=_t(TITLE, lang, name=name, objective=doc["objective"]))
+        for col in ("supply", "demand", "quantity", "mode", "net", "co2e", "capex", "km"):
+            t.add_column(_t(HEAD[col], lang), overflow="fold")
+        for r in doc["links"]:
+            mode = _t(MODE[r["mode"]], lang, trunk=r["trunk_id"])
+            t.add_row(
+                r["supply_actor"] or r["supply_id"], r["demand_actor"] or r["demand_id"],
+                _num(r["quantity"], r["quantity_unit"], lang), mode,
+                _num(r["net_benefit_eur_per_yr"], "EUR/yr", lang, 0), _num(r["co2e_t_per_yr"], "t/yr", lang),
+                _num(r["capex_eur"], "EUR", lang, 0), _num(r["distance_km"], "km", lang),
+            )  # fmt: skip
+        out.print(t)
+    out.print(
+        _t(SUMMARY, lang, n=doc["n_chosen"], candidates=doc["n_candidates"],
+           net=_num(doc["net_benefit_eur_per_yr"], "EUR/yr", lang, 0),
+           co2e=_num(doc["co2e_t_per_yr"], "t CO2e/yr", lang), capex=_num(doc["capex_eur"], "EUR", lang, 0),
+           status=doc["termination"], seconds=format_number(doc["solve_time_s"], lang, 2),
+           gap=format_number(100 * doc["mip_gap"], lang, 3) if doc["mip_gap"] is not None else "?"),
+        highlight=False,
+    )  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``optimise`` to the main app."""
+    from sidestream.cli import friendly
+
+    app.command("optimise")(friendly(optimise))

@@ -1,0 +1,115 @@
+"""The candidate-link table: the one input of the network optimisation.
+
+Evaluation (``sidestream.evaluation.links.link_table``) turns matches into one row per
+candidate supply → demand link with what it is worth and what it costs; the optimiser
+chooses among the rows. The table is plain pandas so that it can also be built by hand,
+in a notebook or by a test, and is checked here once, at the boundary (validate, then
+compute): every later step may trust its columns, types and signs.
+
+Units live in the names: ``quantity_max`` and the two capacities are per year in the
+row's ``quantity_unit`` (``MWh/yr``, ``t/yr`` …), money is EUR, emissions t CO2e.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sidestream.errors import OptimisationError
+
+LINK_COLUMNS = [
+    "link_id",
+    "supply_id",
+    "demand_id",
+    "quantity_max",
+    "quantity_unit",
+    "supply_capacity",
+    "demand_capacity",
+    "value_eur_per_unit",
+    "fixed_cost_eur_per_yr",
+    "capex_eur",
+    "co2e_t_per_unit",
+    "distance_km",
+    "category",
+]
+# Optional, with the value used when absent: CO2e of the heat a pipe loses (t/yr),
+# subtracted once when the link is built.
+OPTIONAL_COLUMNS = {"co2e_fixed_t_per_yr": 0.0}
+TEXT_COLUMNS = ["link_id", "supply_id", "demand_id", "quantity_unit", "category"]
+NUMBER_COLUMNS = [c for c in [*LINK_COLUMNS, *OPTIONAL_COLUMNS] if c not in TEXT_COLUMNS]
+# Quantities, costs and distances cannot be negative; value and CO2e per unit can (a
+# link may cost more to run than it saves, or emit more in transport than it avoids).
+NON_NEGATIVE = [
+    "quantity_max",
+    "supply_capacity",
+    "demand_capacity",
+    "fixed_cost_eur_per_yr",
+    "capex_eur",
+    "distance_km",
+]
+
+
+def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
+    """A clean copy of ``links`` with the columns of :data:`LINK_COLUMNS`, or a clear error.
+
+    Rows that evaluation marks ``evaluable`` False are left out. Checks: every column
+    present; link ids unique; numbers finite (an infinite
+    ``quantity_max`` would make the model unbounded); quantities, costs and distances
+    not negative; each supply has one unit and one capacity across its links (a
+    demand's capacity is per link, in the link's unit). With ``strict=False`` a supply
+    whose links disagree on its capacity takes the smallest one instead of failing.
+
+    >>> table = pd.DataFrame([{"link_id": "a", "supply_id": "s", "demand_id": "d",
+    ...     "quantity_max": 5.0, "quantity_unit": "t/yr", "supply_capacity": 5.0,
+    ...     "demand_capacity": 8.0, "value_eur_per_unit": 10.0, "fixed_cost_eur_per_yr": 1.0,
+    ...     "capex_eur": 10.0, "co2e_t_per_unit": 0.5, "distance_km": 3.0, "category": "material"}])
+    >>> list(check_links(table).columns) == [*LINK_COLUMNS, "co2e_fixed_t_per_yr"]
+    True
+    """
+    missing = [c for c in LINK_COLUMNS if c not in links.columns]
+    if missing:
+        raise OptimisationError(
+            f"the link table lacks the column(s) {', '.join(missing)}; "
+            "build it with sidestream.evaluation.links.link_table"
+        )
+    if "evaluable" in links:  # evaluation marks links it could not value; they are not candidates
+        links = links[links["evaluable"].fillna(False).astype(bool)]
+    out = links[LINK_COLUMNS].copy()
+    for column, default in OPTIONAL_COLUMNS.items():
+        out[column] = links[column].fillna(default) if column in links else default
+    for column in TEXT_COLUMNS:
+        out[column] = out[column].astype(str)
+    for column in NUMBER_COLUMNS:
+        values = pd.to_numeric(out[column], errors="coerce").astype("float64")
+        bad = ~np.isfinite(values.to_numpy())
+        if bad.any():
+            first = out.loc[bad, "link_id"].iloc[0]
+            raise OptimisationError(f"link {first}: {column} must be a finite number")
+        out[column] = values
+    for column in NON_NEGATIVE:
+        negative = out[column] < 0
+        if negative.any():
+            first = out.loc[negative, "link_id"].iloc[0]
+            raise OptimisationError(f"link {first}: {column} must not be negative")
+    duplicated = out["link_id"].duplicated()
+    if duplicated.any():
+        raise OptimisationError(f"link id {out.loc[duplicated, 'link_id'].iloc[0]} appears twice")
+    _check_supplies(out, strict)
+    return out.reset_index(drop=True)
+
+
+def _check_supplies(links: pd.DataFrame, strict: bool) -> None:
+    """One unit and one capacity per supply: its amount is a property of the flow."""
+    side, key, capacity = "supply", "supply_id", "supply_capacity"
+    groups = links[links["quantity_max"] > 0].groupby(key, sort=False)
+    units = groups["quantity_unit"].nunique()
+    if (units > 1).any():
+        raise OptimisationError(f"{side} {units[units > 1].index[0]} has links in more than one unit")
+    spread = groups[capacity].max() - groups[capacity].min()
+    if (spread > 1e-9 * groups[capacity].max().abs().clip(lower=1.0)).any():
+        if strict:
+            raise OptimisationError(
+                f"{side} {spread[spread > 0].index[0]}: its links disagree on {capacity}; "
+                "pass strict=False to use the smallest"
+            )
+        links[capacity] = links.groupby(key, sort=False)[capacity].transform("min")

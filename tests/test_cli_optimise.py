@@ -1,0 +1,71 @@
+"""``sidestream optimise``: flow table → matches → links → the best network, on a small
+hand-made region (two sawmills and a board plant; a smelter and a district heating)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sidestream.cli import app
+
+runner = CliRunner()
+TINY = """id,actor,lat,lon,direction,resource,category,quantity,unit,temperature_c,visibility
+s1,Sawmill A,66.30,14.10,supply,sawdust,by-product,2000,t/yr,,public
+s2,Sawmill B,66.32,14.15,supply,sawdust,by-product,1500,t/yr,,public
+d1,Board plant,66.31,14.12,demand,sawdust as raw material for particle board,material,2500,t/yr,,public
+h1,Smelter,66.32,14.13,supply,surplus heat from flue gas 90 °C,heat,20,GWh/yr,90,public
+h2,Town district heating,66.315,14.14,demand,district heating,heat,30,GWh/yr,80,public
+"""
+
+
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("optimise") / "tiny.csv"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def run_json(flows: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["optimise", str(flows), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_json_network_respects_the_flows(flows: Path) -> None:
+    doc = run_json(flows)
+    assert doc["termination"] == "optimal"
+    links = {r["link_id"]: r for r in doc["links"]}
+    # The board plant needs 2500 t and the sawmills have 2000 + 1500 t: both are
+    # worth sending, so the plant is filled exactly and no sawmill gives more than it has.
+    sawdust = [r for r in links.values() if r["demand_id"] == "d1"]
+    assert sum(r["quantity"] for r in sawdust) == pytest.approx(2500.0)
+    assert all(r["quantity_unit"] == "t/yr" for r in sawdust)
+    heat = links["h1→h2"]
+    assert heat["quantity"] <= 20_000.0 + 1e-6 and heat["quantity_unit"] == "MWh/yr"
+    assert heat["supply"] == "Smelter: surplus heat from flue gas 90 °C"
+    total = sum(r["net_benefit_eur_per_yr"] for r in doc["links"])
+    assert doc["net_benefit_eur_per_yr"] == pytest.approx(total)
+
+
+def test_choices_change_the_network(flows: Path) -> None:
+    base = run_json(flows)
+    without = run_json(flows, "--exclude", "h1→h2")
+    assert "h1→h2" not in {r["link_id"] for r in without["links"]}
+    assert without["net_benefit_eur_per_yr"] <= base["net_benefit_eur_per_yr"] + 1e-6
+    co2 = run_json(flows, "--objective", "co2e")
+    # the CO2e objective finds at least as much CO2e as any other feasible network
+    assert co2["co2e_t_per_yr"] >= base["co2e_t_per_yr"] - 1e-6
+    assert run_json(flows, "--budget", "0")["links"] == []
+
+
+def test_rich_output_and_errors(flows: Path) -> None:
+    result = runner.invoke(app, ["optimise", str(flows), "--lang", "nb"])
+    assert result.exit_code == 0
+    assert "EUR/yr" in result.stdout
+    assert "t/yr" in result.stdout
+    bad = runner.invoke(app, ["optimise", str(flows), "--include", "nope"])
+    assert bad.exit_code == 2
+    assert "unknown link id" in bad.stderr and "Traceback" not in bad.output
