@@ -7,10 +7,10 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from tests.api.client import ApiClient
-from tests.api.world import LEVELS, SEES, World
 
 from sidestream.reports import pdf
+from tests.api.client import ApiClient
+from tests.api.world import LEVELS, SEES, World
 
 API = "/api/v1/regions/rana"
 # The world's supplies of A are 11, 12, 13 and 14 GWh/yr at levels public, network,

@@ -75,7 +75,7 @@ def potential_hexagons(
 def report(
     region: RegionDep, viewer: ViewerDep, session: SessionDep, settings: SettingsDep, cache: MatchCacheDep,
     lang: LangQuery = "en",
-    format: Annotated[Literal["html", "pdf"], Query(description="html or pdf")] = "html",  # noqa: A002
+    format: Annotated[Literal["html", "pdf"], Query(description="html or pdf")] = "html",
 ) -> Response:  # fmt: skip
     """Map, hubs, potential and top synergies, as the caller may see them."""
     lang = normalise_lang(lang)
