@@ -113,3 +113,20 @@ def region_mapping(
     hubs = find_hubs(flows, matches, params, co2e_t_per_yr=co2e) if len(flows) else []
     potential = regional_potential(flows, matches, lang=lang)
     return RegionMapping(region, flows, matches, hubs, potential, co2e is not None, evaluations)
+
+
+def region_hubs(
+    session: Session,
+    region: Region,
+    viewer: Viewer,
+    *,
+    secret: str,
+    lang: str = "en",
+    cache: MatchCache | None = None,
+) -> list[Hub]:
+    """Only the hubs (for the overview map's hub layer), cut to ``viewer``."""
+    flows = visible_frame(session, region, viewer)
+    if not len(flows):
+        return []
+    matches = full_matches(session, region, viewer, secret=secret, lang=lang, cache=cache)
+    return find_hubs(flows, matches)
