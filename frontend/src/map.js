@@ -90,7 +90,10 @@ async function addBasemap(map, tileUrl) {
 
 function toggle(map, layer, input) {
   if (!layer || !input) return;
-  if (input.checked && !map.hasLayer(layer)) layer.addTo(map);
+  if (input.checked && !map.hasLayer(layer)) {
+    layer.addTo(map);
+    layer.bringToFront();
+  }
   if (!input.checked && map.hasLayer(layer)) map.removeLayer(layer);
 }
 
@@ -188,9 +191,10 @@ export function initMap(node, payload) {
     ),
   ).addTo(map);
 
-  const hubs = payload.hubs ? hubLayer(payload.hubs).addTo(map) : null;
+  // Hexagons first, so that the hub outlines stay on top of them.
   const hexagons = payload.hexagons ? hexagonLayer(payload.hexagons, payload.choropleth) : null;
   if (hexagons) hexagons.layer.addTo(map);
+  const hubs = payload.hubs ? hubLayer(payload.hubs).addTo(map) : null;
 
   let bounds = flows.getBounds();
   if (!bounds.isValid() && hexagons && hexagons.layer.getLayers().length) bounds = hexagons.layer.getBounds();

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from sidestream.i18n import N_, Message, format_date, format_number, gettext, ngettext, normalise_lang
-from sidestream.mapping.hubs import Hub, PairKey
+from sidestream.mapping.hubs import REASON_NO_CO2E, Hub, PairKey
 from sidestream.mapping.potential import RegionalPotential
 from sidestream.mapping.svgmap import MapHub, MapLayers, MapSite, render_svg
 from sidestream.reports.pdf import html_to_pdf
@@ -157,7 +157,11 @@ def render_region_html(report: RegionReport, lang: str = "en") -> str:
         },
         "heat_total": heat_total,
         "map_svg": Markup(report_map(report, lang)),  # our own SVG: every text in it is escaped
-        "hubs": [{"hub": h, "why": h.explain(lang)} for h in report.hubs],
+        # The "CO2e not estimated" reason is shown beside the potential instead.
+        "hubs": [
+            {"hub": h, "why": [r.render(lang) for r in h.reasons if r.msgid != REASON_NO_CO2E]}
+            for h in report.hubs
+        ],
         "bands": _band_bars(report.potential),
         "materials": report.potential.materials[:15],
         "synergies": _synergies(report, lang),
