@@ -231,6 +231,7 @@ export function initMap(node, payload) {
       const select = document.querySelector("select[data-choropleth]");
       if (select) hexagons.colourBy(select.value);
     }
+    if (hubs && map.hasLayer(hubs)) hubs.bringToFront();
   };
   document.getElementById("layers")?.addEventListener("change", shown);
 
