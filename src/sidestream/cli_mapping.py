@@ -72,27 +72,31 @@ def hubs_command(
 
     from sidestream.cli import _print_json, out
     from sidestream.i18n import normalise_lang
-    from sidestream.mapping.hubs import find_hubs, hubs_geojson
+    from sidestream.mapping.hubs import co2e_by_pair, evaluations_from_matches, find_hubs, hubs_geojson
     from sidestream.reports.region import amount_text
 
     lang = normalise_lang(lang)
     with _progress() as progress:
         frame, matches = _read_and_match(path, lang, progress)
-        hubs = find_hubs(frame, matches)
+        co2e = co2e_by_pair(evaluations_from_matches(matches))
+        hubs = find_hubs(frame, matches, co2e_t_per_yr=co2e)
     if geojson is not None:
         geojson.write_text(json.dumps(hubs_geojson(hubs, lang), ensure_ascii=False), encoding="utf-8")
     if as_json:
-        _print_json({"hubs": [h.to_json(lang) for h in hubs], "co2e_estimated": False})
+        _print_json({"hubs": [h.to_json(lang) for h in hubs], "co2e_estimated": co2e is not None})
         return
     if not hubs:
         out.print("no potential hubs found")
         return
     table = Table(title=f"Potential hubs in {path.name}", show_lines=True)
-    for col in ("#", "hub", "sites", "matches", "potential", "why"):
+    for col in ("#", "hub", "sites", "matches", "potential", "CO2e avoided", "why"):
         table.add_column(col)
     for h in hubs:
         potential = "\n".join(amount_text(v, u, lang) for u, v in h.potential.items())
-        table.add_row(str(h.rank), h.name, str(len(h.members)), str(h.matches), potential,
+        co2e_text = (
+            amount_text(h.co2e_t_per_yr, "t/yr", lang) if h.co2e_t_per_yr is not None else "not estimated"
+        )
+        table.add_row(str(h.rank), h.name, str(len(h.members)), str(h.matches), potential, co2e_text,
                       "\n".join(h.explain(lang)))  # fmt: skip
     out.print(table)
 

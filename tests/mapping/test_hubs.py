@@ -16,7 +16,15 @@ from sidestream.domain.geo import haversine_km
 from sidestream.errors import InvalidDataError
 from sidestream.io import read_flow_table
 from sidestream.knowledge.regions import demo_region_path
-from sidestream.mapping.hubs import HubParams, find_hubs, hubs_geojson, max_exchange, outline_ring
+from sidestream.mapping.hubs import (
+    HubParams,
+    co2e_by_pair,
+    evaluations_from_matches,
+    find_hubs,
+    hubs_geojson,
+    max_exchange,
+    outline_ring,
+)
 from sidestream.matching import MatchParams, match
 
 KM_PER_DEG_LAT = math.pi / 180 * 6371.0088
@@ -201,3 +209,18 @@ def test_helgeland_finds_mo_i_rana_first_and_mosjoen(helgeland_hubs) -> None:  #
     assert all(float(haversine_km(m.lat, m.lon, *MO_INDUSTRIPARK)) < 10 for m in mo.members)
     assert all(float(haversine_km(m.lat, m.lon, *MOSJOEN)) < 10 for m in mosjoen.members)
     assert mo.potential.get("MWh/yr", 0) > 0
+
+
+def test_evaluations_are_read_from_match_estimates() -> None:
+    flows, records, _ = planted(5)
+    for i, r in enumerate(records):
+        evaluable = i % 2 == 0
+        r["estimate"] = {**r["estimate"], "evaluable": evaluable, "co2e_avoided": {"value": 10.0, "unit": "t/yr"},
+                         "net_annual": {"value": 500.0, "unit": "EUR/yr"}}  # fmt: skip
+    ev = evaluations_from_matches(records)
+    assert len(ev) == (len(records) + 1) // 2
+    first = records[0]
+    assert ev[(first["supply"]["id"], first["demand"]["id"])]["co2e_t_per_yr"] == 10.0
+    assert co2e_by_pair({}) is None
+    hubs = find_hubs(flows, records, co2e_t_per_yr=co2e_by_pair(ev))
+    assert all(h.co2e_t_per_yr is not None and h.co2e_t_per_yr > 0 for h in hubs)

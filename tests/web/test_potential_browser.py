@@ -31,6 +31,6 @@ def test_potential_map_draws_hexagons_and_hubs(visit: Visit, server: str) -> Non
     assert visit.page.locator("path.hub-outline").count() == 0
     visit.page.check("input[data-layer-hubs]")
     assert visit.page.locator("path.hub-outline").count() == hubs
-    assert all(url.startswith(server) or url.startswith("data:") for url in requests)
+    assert all(url.startswith((server, "data:")) for url in requests)
     SHOT.parent.mkdir(parents=True, exist_ok=True)
     visit.page.screenshot(path=str(SHOT), full_page=True)

@@ -22,6 +22,7 @@ from sidestream.api.problems import document_problems, install_problem_handlers
 from sidestream.api.routes import (
     audit,
     auth,
+    evaluation,
     flows,
     health,
     mapping,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         synergies,
         memberships,
         audit,
+        evaluation,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _document_problems(app)

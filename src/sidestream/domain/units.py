@@ -31,6 +31,10 @@ def registry() -> pint.UnitRegistry[Any]:
     # Nm3 and m3 are never silently mixed.
     ureg.define("normal_cubic_meter = [normal_volume] = Nm3")
     ureg.define("person_hour = [labour] = ph")
+    # Currencies are their own dimensions: the NOK/EUR rate is a parameter of an
+    # evaluation (evaluation/parameters.py), never a constant of the registry.
+    ureg.define("euro = [currency_eur] = EUR")
+    ureg.define("norwegian_krone = [currency_nok] = NOK")
     return ureg
 
 

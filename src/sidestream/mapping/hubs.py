@@ -165,6 +165,30 @@ def hubs_geojson(hubs: Sequence[Hub], lang: str = "en") -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [h.to_feature(lang) for h in hubs]}
 
 
+def evaluations_from_matches(matches: Sequence[Mapping[str, Any]]) -> dict[PairKey, dict[str, Any]]:
+    """The evaluation of each full pair, read from its match estimate: the matcher adds
+    :mod:`sidestream.evaluation`'s fields (``co2e_avoided`` t/yr, ``net_annual`` and
+    ``npv`` in EUR) to every record's ``estimate``. Pairs without an evaluable estimate
+    are left out, so hubs say "not estimated" rather than zero."""
+    out: dict[PairKey, dict[str, Any]] = {}
+    for r in matches:
+        est = r.get("estimate") or {}
+        co2e = est.get("co2e_avoided")
+        if not est.get("evaluable") or not isinstance(co2e, Mapping) or co2e.get("value") is None:
+            continue
+        out[(str(r["supply"]["id"]), str(r["demand"]["id"]))] = {
+            "co2e_t_per_yr": float(co2e["value"]),
+            "net_annual": est.get("net_annual"),
+            "npv": est.get("npv"),
+        }
+    return out
+
+
+def co2e_by_pair(evaluations: Mapping[PairKey, Mapping[str, Any]]) -> dict[PairKey, float] | None:
+    """The CO2e of each evaluated pair for :func:`find_hubs`, or None when none was."""
+    return {k: float(v["co2e_t_per_yr"]) for k, v in evaluations.items()} or None
+
+
 # --- validate --------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from sidestream.domain.flows import Flow
 from sidestream.errors import MatchingError
+from sidestream.evaluation.parameters import Parameters
 from sidestream.io.flow_table import DERIVED, flows_to_frame, validate_raw
 from sidestream.io.raw import RawTable
 from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
@@ -83,10 +84,11 @@ class Matches:
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def to_json(self, lang: str = "en") -> dict[str, Any]:
+    def to_json(self, lang: str = "en", parameters: Parameters | None = None) -> dict[str, Any]:
+        """The JSON contract; ``parameters`` are the evaluation's for the estimates."""
         from sidestream.matching.explain import matches_document
 
-        return matches_document(self, lang)
+        return matches_document(self, lang, parameters)
 
 
 def as_frame(flows: pd.DataFrame | Sequence[Flow]) -> pd.DataFrame:

@@ -7,12 +7,18 @@ Norwegian at the edge. The JSON shape is a stable contract: add fields, never re
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sidestream.domain.months import format_months
+from sidestream.evaluation.document import ASSUMPTIONS as ESTIMATE_ASSUMPTIONS
+from sidestream.evaluation.document import estimate_fields, records_of
+from sidestream.evaluation.pairs import pairs_from_matches
+from sidestream.evaluation.parameters import Parameters, default_parameters
+from sidestream.evaluation.valuation import evaluate_pairs
 from sidestream.i18n import N_, Message, normalise_lang
 from sidestream.matching.compatibility import SAME_RESOURCE, THERMAL, family_index
 
@@ -140,13 +146,16 @@ def pair_reasons(matches: Matches, pair: pd.Series, s: pd.Series, d: pd.Series) 
     return reasons
 
 
-def pair_estimate(matches: Matches, pair: pd.Series, s: pd.Series) -> dict[str, Any]:
+def pair_estimate(
+    matches: Matches, pair: pd.Series, s: pd.Series, evaluation: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     exchanged = _num(pair["exchanged"])
     mode = matches.engine.compat.transport(int(pair["rule_code"]), s["category"])
     estimate: dict[str, Any] = {
         "quantity": exchanged,
         "unit": s["annual_unit"] if exchanged is not None else None,
         "months": int(pair["overlap_months"]),
+        "transport": mode,
         "assumptions": [
             "quantity limited by both sides and by the months both are available",
             f"distance = straight line × detour factor for {mode}",
@@ -164,15 +173,30 @@ def pair_estimate(matches: Matches, pair: pd.Series, s: pd.Series) -> dict[str, 
             delivered = exchanged * cop / (cop - 1) if cop > 1 else exchanged
             estimate["heat_pump"]["delivered_mwh_per_yr"] = round(delivered, 1)
             estimate["heat_pump"]["electricity_mwh_per_yr"] = round(delivered / cop, 1)
+    if evaluation is not None:
+        # Money and CO2e from the evaluation engine (added fields: contract 1.0 kept).
+        estimate.update(evaluation)
+        estimate["assumptions"] = [*estimate["assumptions"], *ESTIMATE_ASSUMPTIONS]
     return estimate
 
 
-def matches_document(matches: Matches, lang: str = "en") -> dict[str, Any]:
+def _evaluations(matches: Matches, parameters: Parameters | None) -> list[dict[str, Any]]:
+    """The evaluation of every pair at once (vectorised), as estimate fields."""
+    params = parameters or default_parameters()
+    ev = evaluate_pairs(pairs_from_matches(matches), params)
+    return [estimate_fields(row, params) for row in records_of(ev)]
+
+
+def matches_document(
+    matches: Matches, lang: str = "en", parameters: Parameters | None = None
+) -> dict[str, Any]:
+    """The JSON contract; ``parameters`` are the evaluation's (default: the packaged file)."""
     lang = normalise_lang(lang)
     supplies = matches.supplies
     demands = matches.demands
     records: list[dict[str, Any]] = []
-    for pair in matches.pairs.itertuples(index=False):
+    evaluations = _evaluations(matches, parameters) if len(matches.pairs) else []
+    for i, pair in enumerate(matches.pairs.itertuples(index=False)):
         p = pd.Series(dict(zip(matches.pairs.columns, pair, strict=True)))
         s = supplies.iloc[int(p["supply_pos"])]
         d = demands.iloc[int(p["demand_pos"])]
@@ -196,7 +220,7 @@ def matches_document(matches: Matches, lang: str = "en") -> dict[str, Any]:
                 "id": family.id, "use": family.use.get(lang), "sources": [x.title for x in family.sources],
             },
             "reasons": [m.render(lang) for m in pair_reasons(matches, p, s, d)],
-            "estimate": pair_estimate(matches, p, s),
+            "estimate": pair_estimate(matches, p, s, evaluations[i]),
         })  # fmt: skip
     doc: dict[str, Any] = {
         "version": CONTRACT_VERSION,

@@ -113,6 +113,13 @@ def report_map(report: RegionReport, lang: str) -> str:
     return render_svg(MapLayers(sites, lines, hubs), title=title)
 
 
+def _money(value: Mapping[str, Any], lang: str) -> str | None:
+    """``{"value": 1696000, "unit": "EUR/yr"}`` as ``1,696,000 EUR/yr``."""
+    if value.get("value") is None:
+        return None
+    return f"{format_number(float(value['value']), lang, 0)} {value.get('unit', '')}".strip()
+
+
 def _synergies(report: RegionReport, lang: str) -> list[dict[str, Any]]:
     rows = []
     for r in sorted(report.matches, key=lambda r: -float(r["score"]))[:TOP_SYNERGIES]:
@@ -120,12 +127,14 @@ def _synergies(report: RegionReport, lang: str) -> list[dict[str, Any]]:
         est = r.get("estimate") or {}
         ev = report.evaluations.get((str(s["id"]), str(d["id"])), {})
         co2e = ev.get("co2e_t_per_yr")
+        net = ev.get("net_annual") or {}
         rows.append({
             "supply": s.get("actor"), "supply_resource": s.get("class_label") or s.get("resource"),
             "demand": d.get("actor"), "demand_resource": d.get("class_label") or d.get("resource"),
             "score": float(r["score"]), "distance_km": float(r["distance_km"]),
             "amount": amount_text(est.get("quantity"), est.get("unit"), lang) if est.get("quantity") else "",
             "co2e": amount_text(float(co2e), "t/yr", lang) if co2e is not None else None,
+            "net": _money(net, lang),
         })  # fmt: skip
     return rows
 

@@ -10,9 +10,6 @@ pair's score and estimate are the same for everyone.
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +17,12 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer, can_see
-from sidestream.mapping.hubs import Hub, HubParams, PairKey, find_hubs
+from sidestream.mapping.hubs import Hub, HubParams, PairKey, co2e_by_pair, evaluations_from_matches, find_hubs
 from sidestream.mapping.potential import RegionalPotential, regional_potential
 from sidestream.matching import MatchParams
 from sidestream.services.matching import MatchCache, _region_rows, region_matches, rows_to_frame
 from sidestream.store.models import Region
 
-log = logging.getLogger(__name__)
 DEFAULT_TOP_K = 5
 
 
@@ -71,30 +67,6 @@ def full_matches(
     return [r for r in doc["matches"] if not r.get("anonymised")]
 
 
-def evaluate_pairs(
-    flows: pd.DataFrame, matches: Sequence[Mapping[str, Any]]
-) -> dict[PairKey, dict[str, Any]]:
-    """Evaluations of the pairs by :mod:`sidestream.evaluation` when it offers
-    ``link_table(flows, matches) -> DataFrame`` (columns ``supply_id``, ``demand_id``
-    and ``co2e_t_per_yr``; more are passed through); empty when it does not yet."""
-    module = importlib.import_module("sidestream.evaluation")
-    link_table = getattr(module, "link_table", None)
-    if link_table is None or not matches:
-        return {}
-    try:
-        table = link_table(flows, list(matches))
-    except Exception:  # an optional enrichment must not break the report
-        log.exception("evaluation of the matches failed; the report goes on without it")
-        return {}
-    if not {"supply_id", "demand_id", "co2e_t_per_yr"} <= set(table.columns):
-        log.warning("evaluation.link_table lacks supply_id/demand_id/co2e_t_per_yr; not used")
-        return {}
-    out: dict[PairKey, dict[str, Any]] = {}
-    for rec in table.to_dict("records"):
-        out[(str(rec["supply_id"]), str(rec["demand_id"]))] = rec
-    return out
-
-
 def region_mapping(
     session: Session,
     region: Region,
@@ -108,8 +80,8 @@ def region_mapping(
     """Hubs and potential of ``region`` computed from what ``viewer`` may see."""
     flows = visible_frame(session, region, viewer)
     matches = full_matches(session, region, viewer, secret=secret, lang=lang, cache=cache)
-    evaluations = evaluate_pairs(flows, matches) if len(flows) else {}
-    co2e = {k: float(v["co2e_t_per_yr"]) for k, v in evaluations.items()} if evaluations else None
+    evaluations = evaluations_from_matches(matches)
+    co2e = co2e_by_pair(evaluations)
     hubs = find_hubs(flows, matches, params, co2e_t_per_yr=co2e) if len(flows) else []
     potential = regional_potential(flows, matches, lang=lang)
     return RegionMapping(region, flows, matches, hubs, potential, co2e is not None, evaluations)
@@ -129,4 +101,4 @@ def region_hubs(
     if not len(flows):
         return []
     matches = full_matches(session, region, viewer, secret=secret, lang=lang, cache=cache)
-    return find_hubs(flows, matches)
+    return find_hubs(flows, matches, co2e_t_per_yr=co2e_by_pair(evaluations_from_matches(matches)))

@@ -7,8 +7,9 @@ best taker of a public demand — but the result is cut to the viewer:
 - a pair whose two sides the viewer can see is shown in full;
 - a pair with one visible side shows the other as an anonymised stub (category,
   resource class, a distance bound such as "within 10 km": no id, actor, site,
-  coordinates, quantity, temperature or months), and the reasons and estimate that
-  would reveal the hidden side are left out;
+  coordinates, quantity, temperature or months), and the reasons that would reveal
+  the hidden side are left out; the estimate keeps only decade bands of value, NPV
+  and CO2e (``evaluation.document.banded``);
 - a pair with no visible side is dropped, and every count in the response counts
   only what is returned.
 
@@ -35,6 +36,8 @@ from sidestream.domain.categories import Visibility
 from sidestream.domain.months import format_months
 from sidestream.domain.visibility import Viewer, can_see
 from sidestream.errors import MatchingError
+from sidestream.evaluation.document import banded
+from sidestream.evaluation.parameters import Parameters, fingerprint
 from sidestream.i18n import N_, Message, normalise_lang
 from sidestream.io.flow_table import COLUMNS, DERIVED
 from sidestream.matching import MatchParams, match
@@ -175,9 +178,15 @@ def run_region(
     params: MatchParams,
     lang: str = "en",
     cache: MatchCache | None = None,
+    parameters: Parameters | None = None,
 ) -> RegionRun:
-    """Match every flow of the region (no visibility filter: never hand this out)."""
+    """Match every flow of the region (no visibility filter: never hand this out).
+    Estimates use ``parameters`` (default: the region's evaluation parameters)."""
     lang = normalise_lang(lang)
+    if parameters is None:
+        from sidestream.services.parameters import region_parameters
+
+        parameters = region_parameters(session, region)
     rows = _region_rows(session, region)
     flows = {
         str(r[0]): FlowAccess(pk=int(r[20]), key=str(r[0]), direction=str(r[7]), visibility=str(r[15]),
@@ -188,7 +197,9 @@ def run_region(
     def run() -> RegionRun:
         frame = rows_to_frame(rows)
         try:
-            document = match(frame, params).to_json(lang) if len(frame) else _empty_document(params)
+            document = (
+                match(frame, params).to_json(lang, parameters) if len(frame) else _empty_document(params)
+            )
         except MatchingError:
             # No supplies or no demands: an empty result, never an error, so that an
             # empty region and one whose flows are all hidden look the same.
@@ -197,7 +208,8 @@ def run_region(
 
     if cache is None:
         return run()
-    digest = hashlib.sha256(repr((region.id, rows, params.model_dump_json(), lang)).encode()).hexdigest()
+    key = (region.id, rows, params.model_dump_json(), lang, fingerprint(parameters))
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
     return cache.get_or_run(digest, run)
 
 
@@ -273,7 +285,8 @@ def filter_record(
         "rule": record.get("rule"),
         "family": record.get("family"),
         "reasons": [*reasons, Message(HIDDEN_DETAILS).render(lang)],
-        "estimate": None,
+        # Decade bands of value, NPV and CO2e only: exact numbers would measure the hidden flow.
+        "estimate": banded(record.get("estimate")),
         "match_ref": ref,
     }
 
@@ -400,6 +413,11 @@ def pair_record(
     params = MatchParams(top_k=1, supply_ids=[supply.key], demand_ids=[demand.key])
     doc = run_region(session, region, params, lang).document
     return doc["matches"][0] if doc["matches"] else None
+
+
+def region_frame(session: Session, region: Region) -> pd.DataFrame:
+    """Every flow of the region as a flow-table frame (no visibility filter)."""
+    return rows_to_frame(_region_rows(session, region))
 
 
 def region_flow_access(session: Session, region: Region) -> dict[int, FlowAccess]:

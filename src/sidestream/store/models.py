@@ -271,3 +271,23 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)  # e-mail and client address
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class ParameterOverride(Base):
+    """A region's (``synergy_id`` NULL) or one saved synergy's override of an
+    evaluation parameter (evaluation/data/parameters.yaml): a number with its unit, or
+    one of a parameter's text choices (``text_value``)."""
+
+    __tablename__ = "parameter_overrides"
+    __table_args__ = (UniqueConstraint("region_id", "synergy_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    synergy_id: Mapped[int | None] = mapped_column(ForeignKey("synergies.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float | None] = mapped_column(Float)
+    text_value: Mapped[str | None] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
