@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sidestream.i18n import Message
 from sidestream.io import read_flow_table
 from sidestream.knowledge.regions import demo_region_path
-from sidestream.mapping.hubs import find_hubs
+from sidestream.mapping.hubs import co2e_by_pair, evaluations_from_matches, find_hubs
 from sidestream.mapping.potential import regional_potential
 from sidestream.mapping.svgmap import WORLD_ATLAS, land_rings
 from sidestream.matching import MatchParams, match
@@ -28,11 +28,13 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "rep
 def _report(lang: str) -> RegionReport:
     table = read_flow_table(demo_region_path("helgeland"))
     doc = match(table.frame, MatchParams(top_k=5)).to_json(lang)
+    evaluations = evaluations_from_matches(doc["matches"])
     return RegionReport(
         name="Helgeland", slug="helgeland", flows=table.frame, matches=doc["matches"],
-        hubs=find_hubs(table.frame, doc["matches"]),
+        hubs=find_hubs(table.frame, doc["matches"], co2e_t_per_yr=co2e_by_pair(evaluations)),
         potential=regional_potential(table.frame, doc["matches"], lang=lang),
         generated_at=datetime(2026, 11, 27, tzinfo=UTC), audience=Message("the region's facilitators"),
+        evaluations=evaluations,
     )  # fmt: skip
 
 
@@ -47,6 +49,8 @@ def test_html_is_self_contained_and_has_every_section(report_en: RegionReport) -
     for heading in ("Map", "Potential hubs", "What is there to use", "Top synergies"):
         assert f">{heading}</h2>" in html
     assert html.count("<svg") == 1 and "Mo i Rana" in html and "Mosjøen" in html
+    assert ">CO2e avoided</th>" in html and ">Net benefit</th>" in html  # the evaluation is merged
+    assert "CO2e: not estimated" not in html
     # 214 flows in the demo table (knowledge/data/regions/helgeland.csv, one row each).
     assert ">214</b>" in html
 
