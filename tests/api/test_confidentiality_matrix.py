@@ -22,6 +22,7 @@ from tests.api.world import LEVELS, ROLES, SEES, World
 
 API = "/api/v1/regions/rana"
 STUB_KEYS = {"anonymised", "direction", "category", "class", "class_label", "within_km", "text"}
+BANDED_KEYS = {"banded", "assumptions", "net_annual", "npv", "co2e_avoided"}
 MISSING_ID = 987_654
 
 
@@ -153,7 +154,9 @@ def test_region_matches(client: ApiClient, world: World, role: str) -> None:
                 assert m["anonymised"] == name
                 assert set(side) == STUB_KEYS, "a stub carries only class-level facts"
                 assert side["within_km"] in (5, 10, 25, 50, 100)
-                assert m["estimate"] is None and m["parts"] == {}
+                assert m["parts"] == {}
+                # only decade bands of value, NPV and CO2e: nothing that measures the hidden side
+                assert set(m["estimate"] or {}) <= BANDED_KEYS
         seen_pairs.add((m["supply"].get("id"), m["demand"].get("id")))
     # every visible A supply reaches B's public demand, in full
     for level in SEES[role]:

@@ -61,7 +61,8 @@ def test_filter_record_full_stub_or_nothing() -> None:
     assert partial is not None and partial["anonymised"] == "demand"
     assert set(partial["demand"]) == STUB_KEYS
     assert partial["demand"]["within_km"] == 10 and partial["distance_km"] == 10.0
-    assert partial["estimate"] is None and partial["parts"] == {}
+    # the estimate keeps only decade bands of money and CO2e: this one has none, and no quantity
+    assert partial["estimate"] == {"banded": True, "assumptions": []} and partial["parts"] == {}
     assert partial["score"] == 0.88 and partial["match_ref"] == "ref"
     text = json.dumps(partial)
     for secret in ("Secret AS", "Hidden", "14.2", "9.0", "7.31", "vs 9"):

@@ -20,7 +20,7 @@ from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, ViewerDep
 from sidestream.config import Settings
 from sidestream.domain.categories import Category
 from sidestream.domain.visibility import Viewer
-from sidestream.i18n import N_, Message, format_number
+from sidestream.i18n import N_, Message, format_number, translate
 from sidestream.matching import MatchParams
 from sidestream.services.matching import MatchCache, region_matches
 from sidestream.services.overview import DEFAULT_TOP_K
@@ -28,6 +28,7 @@ from sidestream.store.models import Region
 from sidestream.web.context import DataPage
 from sidestream.web.deps import WebDep
 from sidestream.web.errors import HtmlRoute
+from sidestream.web.estimates import estimate_figures
 from sidestream.web.labels import amount_text, category_colour, category_label
 from sidestream.web.pages.flows import Option
 
@@ -68,6 +69,7 @@ class MatchItem(BaseModel):
     reasons: list[str]
     estimate: str | None
     assumptions: list[str]
+    figures: list[str] = []  # net benefit, NPV, payback, CO2e (web/estimates.py)
 
 
 class MatchesData(BaseModel):
@@ -108,7 +110,7 @@ def _estimate(record: Mapping[str, Any], lang: str) -> tuple[str | None, list[st
         ESTIMATE, {"amount": amount_text(float(estimate["quantity"]), estimate.get("unit"), lang),
                    "months": estimate.get("months", 12)},
     ).render(lang)  # fmt: skip
-    return text, [str(a) for a in estimate.get("assumptions") or []]
+    return text, [translate(str(a), lang) for a in estimate.get("assumptions") or []]
 
 
 def matches_data(
@@ -151,6 +153,7 @@ def matches_data(
                 distance_text="" if distance is None else f"{format_number(distance, lang, 1)} km",
                 supply=_side(r["supply"], lang), demand=_side(r["demand"], lang),
                 reasons=[str(x) for x in r.get("reasons") or []], estimate=estimate, assumptions=assumptions,
+                figures=estimate_figures(r.get("estimate"), lang),
             )
         )  # fmt: skip
     return MatchesData(
