@@ -88,6 +88,70 @@ async function addBasemap(map, tileUrl) {
   for (const layer of [land, borders, coast]) layer.addTo(map);
 }
 
+function toggle(map, layer, input) {
+  if (!layer || !input) return;
+  if (input.checked && !map.hasLayer(layer)) {
+    layer.addTo(map);
+    layer.bringToFront();
+  }
+  if (!input.checked && map.hasLayer(layer)) map.removeLayer(layer);
+}
+
+// Potential hubs (issue 8): dashed outlines with the hub's name and why in a popup.
+function hubLayer(collection) {
+  return L.geoJSON(collection, {
+    style: { color: "#b07a00", weight: 2, dashArray: "6 3", fillColor: "#f2a900", fillOpacity: 0.2 },
+    className: "hub-outline",
+    onEachFeature: (f, layer) => {
+      const root = document.createElement("div");
+      const title = document.createElement("strong");
+      title.textContent = `${f.properties.rank}. ${f.properties.name}`;
+      root.append(title);
+      const list = document.createElement("ul");
+      for (const why of f.properties.why || []) {
+        const item = document.createElement("li");
+        item.textContent = why;
+        list.append(item);
+      }
+      root.append(list);
+      layer.bindPopup(root);
+      layer.bindTooltip(title.textContent, { sticky: true });
+    },
+  });
+}
+
+// The h3 choropleth: each hexagon shaded by one property, on a square-root scale so
+// that one big plant does not wash out every other cell.
+const RAMP = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"];
+function hexagonLayer(collection, choices) {
+  const layer = L.geoJSON(collection, {
+    style: { color: "#8a6d5a", weight: 0.6, fillOpacity: 0.65, fillColor: RAMP[0] },
+    className: "hexagon",
+    onEachFeature: (f, l) => l.bindTooltip(() => tooltip(f.properties, choices), { sticky: true }),
+  });
+  const colourBy = (key) => {
+    const values = collection.features.map((f) => Number(f.properties[key]) || 0);
+    const peak = Math.sqrt(Math.max(...values, 0)) || 1;
+    layer.eachLayer((l) => {
+      const v = Math.sqrt(Number(l.feature.properties[key]) || 0) / peak;
+      const colour = v <= 0 ? RAMP[0] : RAMP[Math.min(RAMP.length - 1, 1 + Math.floor(v * (RAMP.length - 1)))];
+      l.setStyle({ fillColor: colour });
+    });
+  };
+  colourBy((choices && choices[0] && choices[0].key) || "flows");
+  return { layer, colourBy };
+}
+
+function tooltip(props, choices) {
+  const root = document.createElement("div");
+  for (const c of choices || []) {
+    const line = document.createElement("div");
+    line.textContent = `${c.label}: ${Number(props[c.key] || 0).toLocaleString()}`;
+    root.append(line);
+  }
+  return root;
+}
+
 export function initMap(node, payload) {
   const map = L.map(node, { preferCanvas: false, worldCopyJump: false, zoomSnap: 0.5 });
   // Below the flows (overlayPane, z-index 400), where tiles would be.
@@ -127,7 +191,14 @@ export function initMap(node, payload) {
     ),
   ).addTo(map);
 
-  const bounds = flows.getBounds();
+  // Hexagons first, so that the hub outlines stay on top of them.
+  const hexagons = payload.hexagons ? hexagonLayer(payload.hexagons, payload.choropleth) : null;
+  if (hexagons) hexagons.layer.addTo(map);
+  const hubs = payload.hubs ? hubLayer(payload.hubs).addTo(map) : null;
+
+  let bounds = flows.getBounds();
+  if (!bounds.isValid() && hexagons && hexagons.layer.getLayers().length) bounds = hexagons.layer.getBounds();
+  if (!bounds.isValid() && hubs && hubs.getLayers().length) bounds = hubs.getBounds();
   if (bounds.isValid()) {
     map.fitBounds(bounds.pad(0.1), { maxZoom: 11 });
   } else {
@@ -154,6 +225,13 @@ export function initMap(node, payload) {
     const linesToggle = document.querySelector("input[data-layer-lines]");
     if (linesToggle && linesToggle.checked && !map.hasLayer(lines)) lines.addTo(map);
     if (linesToggle && !linesToggle.checked && map.hasLayer(lines)) map.removeLayer(lines);
+    toggle(map, hubs, document.querySelector("input[data-layer-hubs]"));
+    if (hexagons) {
+      toggle(map, hexagons.layer, document.querySelector("input[data-layer-hexagons]"));
+      const select = document.querySelector("select[data-choropleth]");
+      if (select) hexagons.colourBy(select.value);
+    }
+    if (hubs && map.hasLayer(hubs)) hubs.bringToFront();
   };
   document.getElementById("layers")?.addEventListener("change", shown);
 

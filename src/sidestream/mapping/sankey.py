@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Side = Literal["supply", "demand"]
+Side = Literal["supply", "demand", "sink"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,4 +71,52 @@ def sankey_from_pairs(
         return index[key]
 
     links = [SankeyLink(node(supply, "supply"), node(demand, "demand"), n) for (supply, demand), n in ranked]
+    return Sankey(nodes, links)
+
+
+def sankey_chain(
+    triples: Iterable[tuple[str, str, str]],
+    categories: dict[str, str | None] | None = None,
+    *,
+    max_sinks: int = 30,
+) -> Sankey:
+    """Three columns — source class → use class → sink — from (source, use, sink)
+    triples, each link counting the triples through it.
+
+    Sinks beyond the ``max_sinks`` busiest are not drawn (their first links stay), so
+    a large region's diagram stays legible.
+
+    >>> s = sankey_chain([("heat", "district heat", "Mo Fjernvarme"), ("heat", "district heat", "Hospital"),
+    ...                   ("slag", "road base", "Rana kommune")])
+    >>> [(n.name, n.side) for n in s.nodes][:3]
+    [('heat', 'supply'), ('district heat', 'demand'), ('slag', 'supply')]
+    >>> sorted((s.nodes[k.source].name, s.nodes[k.target].name, k.value) for k in s.links)[:2]
+    [('district heat', 'Hospital', 1), ('district heat', 'Mo Fjernvarme', 1)]
+    >>> s.total  # 3 source→use + 3 use→sink
+    6
+    """
+    categories = categories or {}
+    items = list(triples)
+    first = Counter((source, use) for source, use, _ in items)
+    sink_totals = Counter(sink for _, _, sink in items)
+    kept = {sink for sink, _ in sorted(sink_totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max_sinks]}
+    second = Counter((use, sink) for _, use, sink in items if sink in kept)
+    index: dict[tuple[str, Side], int] = {}
+    nodes: list[SankeyNode] = []
+
+    def node(name: str, side: Side) -> int:
+        key = (name, side)
+        if key not in index:
+            index[key] = len(nodes)
+            nodes.append(SankeyNode(name, side, categories.get(name) if side != "sink" else None))
+        return index[key]
+
+    links = [
+        SankeyLink(node(s, "supply"), node(u, "demand"), n)
+        for (s, u), n in sorted(first.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    links += [
+        SankeyLink(node(u, "demand"), node(k, "sink"), n)
+        for (u, k), n in sorted(second.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     return Sankey(nodes, links)

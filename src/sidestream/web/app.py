@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
-from sidestream.web.pages import accounts, evaluation, flows, home, matches, network, overview
+from sidestream.web.pages import accounts, evaluation, flows, home, matches, network, overview, potential
 from sidestream.web.templating import STATIC_DIR, Templates
 
 STATIC_PATH = "/static"
@@ -41,6 +41,8 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         evaluation.twins,
         network.router,
         network.twins,
+        potential.router,
+        potential.twins,
     ):
         app.include_router(router)
     return app

@@ -71,6 +71,7 @@ class Web:
                 NavLink("flows", N_("Flows"), f"{base}/flows"),
                 NavLink("matches", N_("Matches"), f"{base}/matches"),
                 NavLink("network", N_("Network"), f"{base}/network"),
+                NavLink("potential", N_("Potential"), f"{base}/potential"),
             ]
         here = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")
         return Chrome(

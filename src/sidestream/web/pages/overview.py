@@ -14,6 +14,8 @@ from sidestream.config import Settings
 from sidestream.domain.categories import Category, Direction
 from sidestream.domain.visibility import Viewer
 from sidestream.i18n import N_, Message, format_number
+from sidestream.mapping.hubs import hubs_geojson
+from sidestream.services.mapping import region_hubs
 from sidestream.services.matching import MatchCache
 from sidestream.services.overview import region_overview
 from sidestream.store.models import Region
@@ -213,7 +215,11 @@ def overview_page(
 ) -> HTMLResponse:
     data = overview_data(session, region, viewer, web.settings, cache, web.lang)
     chrome = web.chrome(region.name, nav="overview", region=region)
-    return web.render("overview.html", DataPage(data, map_payload(data)), chrome)
+    payload = map_payload(data)
+    # The hub outlines layer (issue 8's mapping), cut to the viewer like everything else.
+    hubs = region_hubs(session, region, viewer, secret=web.settings.secret_key, lang=web.lang, cache=cache)
+    payload["hubs"] = hubs_geojson(hubs, web.lang)
+    return web.render("overview.html", DataPage(data, payload), chrome)
 
 
 @twins.get("/regions/{slug}/overview.json", response_model=OverviewData)
