@@ -50,6 +50,7 @@ from sidestream.facilitation.cases import (
     parse_barrier,
     parse_stage,
 )
+from sidestream.facilitation.experts import Needs
 from sidestream.knowledge.base import default_knowledge_base
 from sidestream.knowledge.classifier import Classifier
 from sidestream.services import audit
@@ -1007,3 +1008,14 @@ def set_public(
             "public_place": case.public_place, "public_why": case.public_why,
         }  # fmt: skip
     return case
+
+
+def expert_needs(session: Session, case: Case, viewer: Viewer) -> Needs:
+    """What expertise the case needs, from what the viewer may see of it: the classes
+    of its visible flows, the sectors of its visible partners, its open barriers."""
+    view = case_view(session, case, viewer)
+    shown = {p.organisation_id for p in view.partners if not p.hidden}
+    sectors = [
+        p.organisation.nace for p in case.partners if p.organisation_id in shown and p.organisation.nace
+    ]
+    return Needs.of(view.classes, sectors, [b["barrier"] for b in view.barriers if not b["resolved"]])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from sidestream.facilitation.experts import Needs, parse_topics, relevance
 from sidestream.knowledge.base import default_knowledge_base
 from sidestream.knowledge.reference import normalise_nace
 from sidestream.services import audit
-from sidestream.services.accounts import AuthenticationError
+from sidestream.services.accounts import AuthenticationError, normalise_email
 from sidestream.store.models import Expert, User, utcnow
 
 
@@ -40,7 +40,7 @@ class ExpertData(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     organisation: str = Field(default="", max_length=200)
     country: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code, e.g. NO")
-    email: EmailStr | None = None
+    email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
     network: str = Field(default="", max_length=200, description="The network they are a contact point of")
     contact_point: bool = False
@@ -49,6 +49,11 @@ class ExpertData(BaseModel):
     topics: list[str] = Field(default_factory=list, description="regulation, funding, technology …")
     languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes, e.g. nb, en")
     consent: bool = Field(description="The person agrees that these details are shown to logged-in users")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value) if value.strip() else ""
 
     @field_validator("languages")
     @classmethod
@@ -80,7 +85,7 @@ def _clean(data: ExpertData) -> dict[str, object]:
         "name": data.name,
         "organisation": data.organisation,
         "country": data.country.upper(),
-        "email": str(data.email or ""),
+        "email": data.email,
         "phone": data.phone,
         "network": data.network,
         "contact_point": data.contact_point,
