@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer
 from sidestream.facilitation.benchmarking import Indicator, WorkshopStats, compare, indicators
-from sidestream.i18n import N_, Message
+from sidestream.facilitation.cases import Barrier, CaseStage
+from sidestream.i18n import N_, Message, translate
 from sidestream.matching import MatchParams
 from sidestream.services.accounts import viewer_for
 from sidestream.services.cases import list_cases
@@ -108,8 +109,24 @@ class Comparison:
     labels: dict[str, str]  # indicator id -> label in the reader's language
 
 
+def _param_label(name: str, value: str, lang: str) -> str:
+    """A parameter's value in the reader's language (stage, barrier, category, status)."""
+    if name == "stage":
+        return translate(CaseStage(value).label, lang)
+    if name == "barrier":
+        return translate(Barrier(value).label, lang)
+    if name == "category":
+        return translate(CATEGORY_MSGIDS.get(value, value), lang)
+    return translate(value, lang)
+
+
+# The category names as the web pages show them (the same msgids, so one translation).
+CATEGORY_MSGIDS = {"co2": "CO₂", "(none)": "unclassified"}
+
+
 def label_of(indicator: Indicator, lang: str) -> str:
-    return Message(indicator.label, dict(indicator.params)).render(lang)
+    params = {k: _param_label(k, v, lang) for k, v in indicator.params}
+    return Message(indicator.label, params).render(lang)
 
 
 def compare_regions(
@@ -120,12 +137,17 @@ def compare_regions(
     secret: str,
     lang: str = "en",
     cache: MatchCache | None = None,
+    viewer_of: Callable[[Region], Viewer] | None = None,
+    progress: Callable[[Region], None] | None = None,
 ) -> Comparison:
-    """Several regions side by side, each as ``user`` may see it."""
+    """Several regions side by side, each as ``user`` may see it (or as ``viewer_of``
+    says, for the operator on the command line)."""
     per_region: dict[str, list[Indicator]] = {}
     labels: dict[str, str] = {}
     for region in regions:
-        viewer = viewer_for(session, user, region)
+        viewer = viewer_of(region) if viewer_of is not None else viewer_for(session, user, region)
+        if progress is not None:
+            progress(region)
         rows = region_indicators(session, region, viewer, secret=secret, cache=cache)
         per_region[region.slug] = rows
         for row in rows:
