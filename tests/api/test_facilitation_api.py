@@ -35,7 +35,10 @@ def test_catalogue_search_and_done_before(client: ApiClient, world: World) -> No
     assert [c["id"] for c in gypsum] == ["kalundborg-fgd-gypsum"]
     steel = client.get("/api/v1/catalogue", params={"sector": "24"}).json()
     assert {"mo-fjernvarme-elkem", "mo-co-gas", "sunndal-hydro-heat"} <= {c["id"] for c in steel}
-    before = client.get("/api/v1/catalogue/done-before", params={"supply_class": "flue_gas_heat", "demand_class": "district_heating"})
+    before = client.get(
+        "/api/v1/catalogue/done-before",
+        params={"supply_class": "flue_gas_heat", "demand_class": "district_heating"},
+    )
     assert [c["id"] for c in before.json()] == ["mo-fjernvarme-elkem"]
     assert client.get("/api/v1/catalogue/nowhere").status_code == 404
 
@@ -81,12 +84,18 @@ def test_expert_directory_consent_edit_and_real_deletion(
     r = client.post(url, json=EXPERT, token=world.tokens["member_owner"])
     assert r.status_code == 201
     entry = r.json()
-    assert entry["email"] == "kari@example.org" and entry["country"] == "NO" and entry["languages"] == ["en", "nb"]
+    assert (
+        entry["email"] == "kari@example.org"
+        and entry["country"] == "NO"
+        and entry["languages"] == ["en", "nb"]
+    )
     assert client.post(url, json=EXPERT, token=world.tokens["member_owner"]).status_code == 409
     # searchable by class, sector prefix, topic and language
     for params in ({"resource_class": "steel_slag"}, {"sector": "24.10"}, {"topic": "regulation"},
                    {"language": "nb"}, {"q": "kari"}):  # fmt: skip
-        assert [e["id"] for e in client.get(url, params=params, token=world.tokens["viewer"]).json()] == [entry["id"]]
+        assert [e["id"] for e in client.get(url, params=params, token=world.tokens["viewer"]).json()] == [
+            entry["id"]
+        ]
     assert client.get(url, params={"topic": "funding"}, token=world.tokens["viewer"]).json() == []
     # only the person and admins may change or delete it
     one = f"{url}/{entry['id']}"
@@ -103,9 +112,16 @@ def test_expert_directory_consent_edit_and_real_deletion(
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "expert")).all()
     assert all("Kari" not in str(e.before) + str(e.after) for e in events)
     # an admin adds a contact point for someone who consented, and may delete it
-    r = client.post(url, params={"on_behalf": True}, json=dict(EXPERT, contact_point=True), token=world.tokens["admin"])
+    r = client.post(
+        url, params={"on_behalf": True}, json=dict(EXPERT, contact_point=True), token=world.tokens["admin"]
+    )
     assert r.status_code == 201 and r.json()["user_id"] is None
-    assert client.post(url, params={"on_behalf": True}, json=EXPERT, token=world.tokens["facilitator"]).status_code == 403
+    assert (
+        client.post(
+            url, params={"on_behalf": True}, json=EXPERT, token=world.tokens["facilitator"]
+        ).status_code
+        == 403
+    )
     assert client.delete(f"{url}/{r.json()['id']}", token=world.tokens["admin"]).status_code == 204
 
 
@@ -115,11 +131,17 @@ def test_experts_next_to_a_case(client: ApiClient, world: World) -> None:
     client.post("/api/v1/experts", json=heat, token=world.tokens["viewer"])
     client.post("/api/v1/experts", json=money, token=world.tokens["member_other"])
     case = client.post(
-        "/api/v1/regions/rana/cases", json={"title": "Heat", "flow_ids": [world.b_supply]}, token=world.tokens["member_owner"]
+        "/api/v1/regions/rana/cases",
+        json={"title": "Heat", "flow_ids": [world.b_supply]},
+        token=world.tokens["member_owner"],
     ).json()
     url = f"/api/v1/regions/rana/cases/{case['id']}"
+
     # B's supply "overskuddsvarme 95 °C" is heat at 90-150 °C: the heat expert fits
-    names = lambda: [(s["expert"]["name"], s["score"]) for s in client.get(f"{url}/experts", token=world.tokens["member_owner"]).json()]  # noqa: E731
+    def names() -> list[tuple[str, float]]:
+        found = client.get(f"{url}/experts", token=world.tokens["member_owner"]).json()
+        return [(s["expert"]["name"], s["score"]) for s in found]
+
     assert names() == [("Heat Expert", 1.0)]
     client.put(f"{url}/barriers/funding", json={}, token=world.tokens["member_owner"])
     # an open funding barrier weighs 2 (topics count double)
@@ -136,7 +158,9 @@ def test_benchmarking_counts_only_what_the_caller_may_see(client: ApiClient, wor
         assert values["flows"] == n, role
         assert values["actors"] == 2
         assert values["flows.heat"] == n
-    csv_text = client.get("/api/v1/benchmarking", params={"region": "rana", "format": "csv"}, token=world.tokens["facilitator"]).text
+    csv_text = client.get(
+        "/api/v1/benchmarking", params={"region": "rana", "format": "csv"}, token=world.tokens["facilitator"]
+    ).text
     rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(csv_text))}
     assert float(rows["flows"]["rana"]) == 8 and rows["supply_matched_share"]["unit"] == "%"
     assert client.get("/api/v1/benchmarking").status_code == 422

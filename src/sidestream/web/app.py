@@ -14,7 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
-from sidestream.web.pages import accounts, flows, home, matches, overview
+from sidestream.web.pages import (  # facilitation (issue 7)
+    accounts,
+    benchmarking,
+    cases,
+    catalogue,
+    engagement,
+    experts,
+    flows,
+    home,
+    matches,
+    overview,
+)
 from sidestream.web.templating import STATIC_DIR, Templates
 
 STATIC_PATH = "/static"
@@ -37,6 +48,13 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         flows.twins,
         matches.router,
         matches.twins,
+        cases.twins,  # before the pages: /cases/{id}.json must not be read as case id "3.json"
+        cases.router,
+        engagement.router,
+        catalogue.router,
+        catalogue.twins,
+        experts.router,
+        benchmarking.router,
     ):
         app.include_router(router)
     return app

@@ -70,7 +70,13 @@ class Web:
                 NavLink("overview", N_("Overview"), base),
                 NavLink("flows", N_("Flows"), f"{base}/flows"),
                 NavLink("matches", N_("Matches"), f"{base}/matches"),
+                NavLink("cases", N_("Cases"), f"{base}/cases"),
             ]
+        nav_links += [
+            NavLink("catalogue", N_("Catalogue"), "/catalogue"),
+            NavLink("experts", N_("Experts"), "/experts"),
+            NavLink("benchmarking", N_("Benchmarking"), "/benchmarking"),
+        ]
         here = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")
         return Chrome(
             lang=self.lang,
