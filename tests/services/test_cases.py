@@ -80,3 +80,59 @@ def test_create_case_needs_a_member_and_visible_flows(session: Session, rana: di
     # a facilitator does not see private flows either
     with pytest.raises(NotFoundError):
         cases.create_case(session, region, v["facilitator"], title="x", flow_ids=[flows["a_private"].id])
+
+
+def test_optimistic_locking_and_history(session: Session, rana: dict[str, Any]) -> None:
+    from sidestream.errors import StaleWriteError
+
+    region, v = rana["region"], rana["viewers"]
+    case = cases.create_case(
+        session, region, v["member_a"], title="Slag to roads", organisation_ids=[rana["a"].id]
+    )
+    first = case.version
+    cases.move_case(session, case, v["member_a"], "explored", expected_version=first)
+    assert case.version == first + 1  # every change is a new version
+    with pytest.raises(StaleWriteError):
+        cases.set_barrier(session, case, v["member_a"], "regulation", expected_version=first)
+    cases.set_barrier(
+        session, case, v["facilitator"], "regulation", note="end-of-waste", expected_version=case.version
+    )
+    entries = cases.history(session, case, v["member_a"])
+    assert [e.action for e in entries] == ["create", "move", "set_barrier"]
+    assert entries[1].before == {"stage": "idea"} and entries[1].after == {"stage": "explored"}
+    assert entries[2].after == {"barrier": "regulation", "note": "end-of-waste", "resolved": False}
+
+
+def test_history_masks_flows_the_reader_may_not_see(session: Session, rana: dict[str, Any]) -> None:
+    region, v, flows = rana["region"], rana["viewers"], rana["flows"]
+    case = cases.create_case(
+        session, region, v["member_a"], title="x", organisation_ids=[rana["b"].id],
+        flow_ids=[flows["a_private"].id, flows["b_network"].id],
+    )  # fmt: skip
+    cases.remove_flow(session, case, v["member_a"], flows["a_private"].id)
+    as_owner = cases.history(session, case, v["member_a"])
+    assert as_owner[0].after is not None
+    assert sorted(as_owner[0].after["flow_ids"]) == sorted([flows["a_private"].id, flows["b_network"].id])
+    assert as_owner[1].before == {"flow_id": flows["a_private"].id}
+    as_b = cases.history(session, case, v["member_b"])  # B is a partner: sees the case, not A's private flow
+    assert as_b[0].after is not None and as_b[0].after["flow_ids"] == [flows["b_network"].id]
+    assert as_b[1].before == {"flow_id": None}
+    view = cases.case_view(session, case, v["member_b"])
+    assert [(f.id, f.hidden) for f in view.flows] == [(flows["b_network"].id, False)]
+
+
+def test_case_view_hides_private_flows_for_every_role(session: Session, rana: dict[str, Any]) -> None:
+    region, v, flows = rana["region"], rana["viewers"], rana["flows"]
+    case = cases.create_case(
+        session, region, v["member_a"], title="x", flow_ids=[f.id for f in flows.values()]
+    )
+    # hand-written: who may see A's private flow (only A's members)
+    sees_private = {"facilitator": False, "member_a": True, "member_b": False, "viewer": False}
+    for name, expected in sees_private.items():
+        view = cases.case_view(session, cases.get_case(session, region, v[name], case.id), v[name])
+        shown = {f.id for f in view.flows if not f.hidden}
+        assert (flows["a_private"].id in shown) is expected, name
+        assert "PRIVATE-HEAT" in str(view) if expected else "PRIVATE-HEAT" not in str(view), name
+    with pytest.raises(NotFoundError):
+        cases.get_case(session, region, v["outsider"], case.id)
+    assert cases.list_cases(session, region, v["outsider"]) == []
