@@ -42,3 +42,8 @@ def test_the_nisp_metrics_are_all_there() -> None:
             Metric.HAZARDOUS_WASTE_AVOIDED, Metric.COST_SAVINGS, Metric.ADDITIONAL_SALES, Metric.JOBS,
             Metric.PRIVATE_INVESTMENT}  # fmt: skip
     assert nisp <= set(REALISED_METRICS)
+
+
+def test_overflow_is_refused_not_stored() -> None:
+    with pytest.raises(InvalidDataError, match="out of range"):
+        to_metric_unit("energy_exchanged", 1e308, "TWh/yr")  # 1e314 MWh/yr overflows a float

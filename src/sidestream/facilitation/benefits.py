@@ -17,6 +17,7 @@ another currency is converted by the person entering it, who says so in ``method
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -141,15 +142,18 @@ def to_metric_unit(metric: Metric | str, value: float, unit: str) -> float:
     text = "FTE" if _JOBS.match(unit or "") else _GAS_SUFFIX.sub("", unit or "")
     if not text.strip():
         raise UnitError(f"{m.value}: the unit is empty: write e.g. {spec.example}")
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise InvalidDataError(f"{m.value}: the value must be a finite number")
     try:
         parsed = parse_unit(text)
         quantity = ureg.Quantity(float(value), parsed)
-        return float(quantity.to(spec.pint_unit).magnitude)
+        converted = float(quantity.to(spec.pint_unit).magnitude)
     except pint.DimensionalityError:
         raise UnitError(
             f"{m.value}: {unit!r} is not a unit of {spec.unit_label}: write e.g. {spec.example}"
         ) from None
     except UnitError:
         raise UnitError(f"{m.value}: unknown unit {unit!r}: write e.g. {spec.example}") from None
+    if not math.isfinite(converted):
+        raise InvalidDataError(f"{m.value}: {value:g} {unit} is out of range")
+    return converted
