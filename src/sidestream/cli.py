@@ -411,13 +411,14 @@ def version() -> None:
 
 
 def _register_outer_commands() -> None:
-    from sidestream import cli_data, cli_evaluation, cli_mapping, cli_optimise, cli_server
+    from sidestream import cli_data, cli_evaluation, cli_facilitation, cli_mapping, cli_optimise, cli_server
 
     cli_data.register(app)
     cli_server.register(app)
     cli_evaluation.register(app)
     cli_optimise.register(app)
     cli_mapping.register(app)
+    cli_facilitation.register(app)
 
 
 _register_outer_commands()

@@ -19,10 +19,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
 from sidestream.api.problems import document_problems, install_problem_handlers
-from sidestream.api.routes import (
+from sidestream.api.routes import (  # facilitation (issue 7)
     audit,
     auth,
+    benchmarking,
+    cases,
+    catalogue,
     evaluation,
+    experts,
     flows,
     health,
     mapping,
@@ -116,6 +120,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         audit,
         evaluation,
         optimise,
+        cases,
+        catalogue,
+        experts,
+        benchmarking,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _document_problems(app)

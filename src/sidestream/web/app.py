@@ -14,7 +14,21 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
-from sidestream.web.pages import accounts, evaluation, flows, home, matches, network, overview, potential
+from sidestream.web.pages import (  # facilitation (issue 7)
+    accounts,
+    benchmarking,
+    cases,
+    catalogue,
+    engagement,
+    evaluation,
+    experts,
+    flows,
+    home,
+    matches,
+    network,
+    overview,
+    potential,
+)
 from sidestream.web.templating import STATIC_DIR, Templates
 
 STATIC_PATH = "/static"
@@ -43,6 +57,13 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         network.twins,
         potential.router,
         potential.twins,
+        cases.twins,  # before the pages: /cases/{id}.json must not be read as case id "3.json"
+        cases.router,
+        engagement.router,
+        catalogue.router,
+        catalogue.twins,
+        experts.router,
+        benchmarking.router,
     ):
         app.include_router(router)
     return app

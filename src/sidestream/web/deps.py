@@ -72,7 +72,13 @@ class Web:
                 NavLink("matches", N_("Matches"), f"{base}/matches"),
                 NavLink("network", N_("Network"), f"{base}/network"),
                 NavLink("potential", N_("Potential"), f"{base}/potential"),
+                NavLink("cases", N_("Cases"), f"{base}/cases"),
             ]
+        nav_links += [
+            NavLink("catalogue", N_("Catalogue"), "/catalogue"),
+            NavLink("experts", N_("Experts"), "/experts"),
+            NavLink("benchmarking", N_("Benchmarking"), "/benchmarking"),
+        ]
         here = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")
         return Chrome(
             lang=self.lang,

@@ -20,11 +20,14 @@ from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, ViewerDep
 from sidestream.config import Settings
 from sidestream.domain.categories import Category
 from sidestream.domain.visibility import Viewer
+from sidestream.facilitation.experts import Needs
 from sidestream.i18n import N_, Message, format_number, translate
 from sidestream.matching import MatchParams
+from sidestream.services.catalogue import done_before_for
+from sidestream.services.experts import experts_for
 from sidestream.services.matching import MatchCache, region_matches
 from sidestream.services.overview import DEFAULT_TOP_K
-from sidestream.store.models import Region
+from sidestream.store.models import Region, User
 from sidestream.web.context import DataPage
 from sidestream.web.deps import WebDep
 from sidestream.web.errors import HtmlRoute
@@ -70,6 +73,8 @@ class MatchItem(BaseModel):
     estimate: str | None
     assumptions: list[str]
     figures: list[str] = []  # net benefit, NPV, payback, CO2e (web/estimates.py)
+    done_before: list[Option] = []  # catalogue cases with the same classes: url, title
+    experts: list[Option] = []  # experts for these classes (logged-in readers): url, name
 
 
 class MatchesData(BaseModel):
@@ -122,6 +127,7 @@ def matches_data(
     filters: MatchFilters,
     lang: str,
     per_page: int = PER_PAGE,
+    user: User | None = None,
 ) -> MatchesData:
     """One page of the region's matches as ``viewer`` may see them, best first."""
     document = region_matches(
@@ -154,6 +160,7 @@ def matches_data(
                 supply=_side(r["supply"], lang), demand=_side(r["demand"], lang),
                 reasons=[str(x) for x in r.get("reasons") or []], estimate=estimate, assumptions=assumptions,
                 figures=estimate_figures(r.get("estimate"), lang),
+                done_before=done_before(session, r, lang), experts=experts_near(session, user, r),
             )
         )  # fmt: skip
     return MatchesData(
@@ -166,6 +173,25 @@ def matches_data(
         per_page=per_page,
         categories=[Option(value=c.value, label=category_label(c.value, lang)) for c in Category],
     )
+
+
+def done_before(session: SessionDep, record: Mapping[str, Any], lang: str) -> list[Option]:
+    """ "This has been done before": catalogue cases with the match's supply and demand classes."""
+    supply, demand = record["supply"].get("class"), record["demand"].get("class")
+    if not supply or not demand:
+        return []
+    return [
+        Option(value=f"/catalogue/{c.id}", label=f"{c.title.localise(lang)} ({c.place})")
+        for c in done_before_for(session, supply, demand)[:3]
+    ]
+
+
+def experts_near(session: SessionDep, user: User | None, record: Mapping[str, Any]) -> list[Option]:
+    classes = [c for c in (record["supply"].get("class"), record["demand"].get("class")) if c]
+    return [
+        Option(value=f"/experts#expert-{s.expert.id}", label=s.expert.name)
+        for s in experts_for(session, user, Needs.of(classes), limit=3)
+    ]
 
 
 def _filters(
@@ -190,7 +216,7 @@ def matches_page(
     cache: MatchCacheDep,
     filters: FiltersDep,
 ) -> HTMLResponse:
-    data = matches_data(session, region, viewer, web.settings, cache, filters, web.lang)
+    data = matches_data(session, region, viewer, web.settings, cache, filters, web.lang, user=web.user)
     template = "_matches_list.html" if web.is_htmx else "matches.html"
     chrome = web.chrome(region.name, nav="matches", region=region)
     return web.render(template, DataPage(data), chrome)
