@@ -14,7 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
-from sidestream.web.pages import accounts, flows, home, matches, overview
+from sidestream.web.pages import (
+    account,
+    accounts,
+    flows,
+    home,
+    imports,
+    jobs,
+    matches,
+    organisations,
+    overview,
+    synergies,
+)
 from sidestream.web.templating import STATIC_DIR, Templates
 
 STATIC_PATH = "/static"
@@ -37,6 +48,11 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         flows.twins,
         matches.router,
         matches.twins,
+        organisations.router,
+        imports.router,
+        jobs.router,
+        synergies.router,
+        account.router,
     ):
         app.include_router(router)
     return app
