@@ -58,6 +58,7 @@ ONLY_ADMIN_MAKES_ADMIN = N_("Only a region admin may make someone an admin.")
 ROLE_SAVED = N_("The role is saved.")
 MEMBER_REMOVED = N_("The user no longer has a role in this region.")
 AUDIT_PER_PAGE = 50
+OPERATOR = N_("command line (operator)")
 
 
 def role_label(value: str, lang: str) -> str:
@@ -320,7 +321,7 @@ def audit_page(
     events = [
         EventRow(
             when=format_date(e.at, lang, "short") + " " + e.at.strftime("%H:%M"),
-            who=users.get(e.user_id, "—") if e.user_id is not None else "—",
+            who=users.get(e.user_id, "—") if e.user_id is not None else translate(OPERATOR, lang),
             action=translate(ACTION_LABELS.get(e.action, e.action), lang),
             entity=translate(ENTITY_LABELS.get(e.entity, e.entity), lang), entity_id=e.entity_id or "",
             changed=_changed(e.before, e.after), new=e.before is None and e.after is not None,

@@ -101,15 +101,18 @@ class SynergyList(BaseModel):
     statuses: list[Option]
 
 
-def _side(side: dict[str, Any], lang: str) -> SideOut:
-    category = side.get("category")
+def _side(side: dict[str, Any], lang: str, matched: dict[str, Any] | None = None) -> SideOut:
+    """One side as the viewer may see it; a visible side's kind of resource comes from
+    the match record saved with the synergy (the classifier's reading of its text)."""
+    matched = matched or {}
+    category = side.get("category") or matched.get("category")
     common = {"category_label": category_label(category, lang), "colour": category_colour(category)}
     if side.get("anonymised"):
         label = str(side.get("class_label") or category_label(category, lang))
         return SideOut(anonymised=True, label=label, text=side.get("text"), **common)
     return SideOut(
-        anonymised=False, label=str(side.get("resource") or ""), resource=side.get("resource"),
-        organisation=side.get("actor"), site=side.get("site"),
+        anonymised=False, label=str(matched.get("class_label") or side.get("resource") or ""),
+        resource=side.get("resource"), organisation=side.get("actor"), site=side.get("site"),
         amount=amount_text(side.get("quantity"), side.get("unit"), lang) or None, **common,
     )  # fmt: skip
 
@@ -119,11 +122,14 @@ def _author(session: Session, user_id: int | None) -> str:
     return (user.name or user.email) if user is not None else "—"
 
 
-def synergy_out(session: Session, view: SynergyView, lang: str) -> SynergyOut:
+def synergy_out(
+    session: Session, view: SynergyView, lang: str, record: dict[str, Any] | None = None
+) -> SynergyOut:
     return SynergyOut(
         id=view.id, status=view.status, status_label=status_label(view.status, lang),
         score_text="" if view.score is None else format_number(view.score, lang, 2),
-        supply=_side(view.supply, lang), demand=_side(view.demand, lang), reasons=list(view.reasons),
+        supply=_side(view.supply, lang, (record or {}).get("supply")),
+        demand=_side(view.demand, lang, (record or {}).get("demand")), reasons=list(view.reasons),
         created=format_date(view.created_at, lang), version=view.version,
         comments=[CommentOut(author=_author(session, c.user_id), text=c.text,
                              when=format_date(c.created_at, lang))
@@ -141,7 +147,8 @@ def _render_synergy(
 ) -> HTMLResponse:  # fmt: skip
     view = synergy_service.synergy_view(session, synergy, viewer, web.lang)
     page = SynergyPage(
-        slug=region.slug, synergy=synergy_out(session, view, web.lang), statuses=_statuses(web.lang),
+        slug=region.slug, synergy=synergy_out(session, view, web.lang, synergy.match),
+        statuses=_statuses(web.lang),
         may_comment=viewer.role is not None and viewer.role.value != "viewer",
         notice=translate(notice, web.lang) if notice else None, error=error,
     )  # fmt: skip
@@ -161,8 +168,8 @@ def synergies_page(
     rows, total = synergy_service.list_synergies(
         session, region, viewer, status=status, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
     )
-    items = [synergy_out(session, synergy_service.synergy_view(session, s, viewer, web.lang), web.lang)
-             for s in rows]  # fmt: skip
+    views = [(synergy_service.synergy_view(session, s, viewer, web.lang), s.match) for s in rows]
+    items = [synergy_out(session, view, web.lang, record) for view, record in views]
     data = SynergyList(
         slug=region.slug, items=items, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
         status=status.value if status else None, statuses=_statuses(web.lang),
