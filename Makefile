@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install web browser demo test lint format bench bench-quality clean i18n-update
+.PHONY: install web browser demo test lint format bench bench-quality clean i18n-update screenshots
 
 # Browser assets: npm ci from the committed lockfile, then esbuild bundles them into
 # the package's static folder (gitignored). Rebuilt when the frontend sources change.
@@ -88,6 +88,11 @@ clean:
 i18n-update: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --omit-header -o src/sidestream/locale/messages.pot src/sidestream
 	$(BIN)/pybabel update --omit-header -i src/sidestream/locale/messages.pot -d src/sidestream/locale -D messages -l nb
+
+# PNGs of the main pages for the README (a throw-away demo database, a real server,
+# Debian's chromium); written to docs/screenshots/ and committed.
+screenshots: install browser
+	$(PY) scripts/screenshots.py
 
 # The CLI reference is generated from the code; tests/test_docs.py fails when stale.
 docs: install

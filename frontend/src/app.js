@@ -2,6 +2,7 @@
 import htmx from "htmx.org";
 import "./app.css";
 import { initMap } from "./map.js";
+import { initSitePicker } from "./picker.js";
 import { drawSankey } from "./sankey.js";
 
 window.htmx = htmx;
@@ -19,7 +20,23 @@ function readPayload() {
   return node ? JSON.parse(node.textContent) : null;
 }
 
+// Suggestion buttons of the flow form fill a field (category, EWC code) in place.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-set-category], [data-set-ewc]");
+  if (!button) return;
+  const [id, value] = button.dataset.setCategory !== undefined
+    ? ["f-category", button.dataset.setCategory]
+    : ["f-ewc", button.dataset.setEwc];
+  const field = document.getElementById(id);
+  if (!field) return;
+  field.value = value;
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+  field.focus();
+});
+
 function start() {
+  const picker = document.querySelector("[data-picker]");
+  if (picker) initSitePicker(picker);
   const payload = readPayload();
   if (!payload) return;
   const mapNode = document.getElementById("map");

@@ -61,7 +61,7 @@ function unwrapAll(geojson) {
   return unwrap(geojson);
 }
 
-async function addBasemap(map, tileUrl) {
+export async function addBasemap(map, tileUrl) {
   if (tileUrl) {
     L.tileLayer(tileUrl, { maxZoom: 18 }).addTo(map);
     return;

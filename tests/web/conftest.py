@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,3 +261,49 @@ def phone(browser: Browser, server: str) -> Iterator[Visit]:
         yield v
     finally:
         v.context.close()
+
+
+# --- a small confidential region on SQLite and PostgreSQL, for the forms -------------
+
+
+@dataclass
+class Rana:
+    """The API tests' confidential world (``tests/api/world.py``) behind the web app,
+    on a fresh database per test: forms write, so they never touch the shared demo."""
+
+    world: Any
+    settings: Settings
+    app: Any
+    session: Any
+
+    @property
+    def base(self) -> str:
+        return f"/regions/{self.world.slug}"
+
+    @contextmanager
+    def login(self, role: str) -> Iterator[tuple[ApiClient, str]]:
+        """A client logged in as ``role`` (by a real session cookie; no password
+        hashing) and its CSRF token; anonymous gets an empty token."""
+        from sidestream.api.security import csrf_token, sign_session
+
+        with ApiClient(self.app, base_url="http://testserver") as client:
+            user = self.world.users.get(role)
+            if user is None:
+                yield client, ""
+                return
+            token = accounts.start_session(self.session, user)
+            client.cookies.set(self.settings.session_cookie_name, sign_session(self.settings, token))
+            yield client, csrf_token(self.settings, token)
+
+
+@pytest.fixture
+def rana(session: Any, migrated_url: str, migrated_engine: Any) -> Rana:
+    from tests.api.world import SECRET as WORLD_SECRET
+    from tests.api.world import build_world
+
+    world = build_world(session)
+    settings = Settings(
+        database_url=migrated_url, environment="test", secret_key=WORLD_SECRET,
+        session_cookie_secure=False, default_language="en",
+    )  # fmt: skip
+    return Rana(world, settings, create_web_app(settings, engine=migrated_engine), session)

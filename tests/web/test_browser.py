@@ -46,7 +46,7 @@ def log_in(visit: Visit, email: str, password: str = PASSWORD) -> None:
 
 
 def test_overview_draws_map_markers_lines_and_sankey(visit: Visit, server: str) -> None:
-    data = httpx.get(f"{server}{BASE}/overview.json?lang=en").json()
+    data = httpx.get(f"{server}{BASE}/overview.json?lang=en", timeout=120).json()  # the first run matches
     visit.goto(f"{BASE}?lang=en")
     wait_for_map(visit)
     assert marker_count(visit) == len(data["points"]) > 0

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -260,13 +260,47 @@ def list_organisations(
     viewer: Viewer,
     *,
     q: str | None = None,
+    actor_type: ActorType | str | None = None,
+    sort: str = "name",
     page: int = 1,
     per_page: int = 50,
 ) -> Page[Organisation]:
+    """The organisations ``viewer`` may see; ``sort`` is one of
+    :data:`ORGANISATION_SORTS`, with ``-`` in front for descending order."""
     statement = select(Organisation).where(Organisation.region_id == region.id, organisation_visible(viewer))
     if q:
         statement = statement.where(Organisation.name.ilike(_like(q), escape="\\"))
-    return paginate(session, statement.order_by(Organisation.name, Organisation.id), page, per_page)
+    if actor_type is not None:
+        try:
+            kind = ActorType(actor_type).value
+        except ValueError:
+            choices = ", ".join(a.value for a in ActorType)
+            raise InvalidDataError(f"unknown actor type {actor_type!r}: use one of {choices}") from None
+        statement = statement.where(Organisation.actor_type == kind)
+    statement = _sorted(statement, sort, ORGANISATION_SORTS, Organisation.id)
+    return paginate(session, statement, page, per_page)
+
+
+ORGANISATION_SORTS: dict[str, Any] = {
+    "name": Organisation.name,
+    "type": Organisation.actor_type,
+    "nace": Organisation.nace,
+}
+
+
+def visible_flow_counts(
+    session: Session, region: Region, viewer: Viewer, organisation_ids: list[int]
+) -> dict[int, int]:
+    """How many flows of each organisation ``viewer`` may see (hidden ones do not count)."""
+    if not organisation_ids:
+        return {}
+    statement = (
+        select(Flow.organisation_id, func.count(Flow.id))
+        .join(Flow.organisation)
+        .where(Flow.region_id == region.id, flow_visible(viewer), Flow.organisation_id.in_(organisation_ids))
+        .group_by(Flow.organisation_id)
+    )
+    return {int(org): int(n) for org, n in session.execute(statement)}
 
 
 def _organisation_missing(region: Region, organisation_id: int) -> str:
@@ -509,6 +543,7 @@ def list_flows(
     direction: Direction | str | None = None,
     category: Category | str | None = None,
     q: str | None = None,
+    organisation_id: int | None = None,
     sort: str = "key",
     page: int = 1,
     per_page: int = 50,
@@ -523,6 +558,8 @@ def list_flows(
         statement = statement.where(Flow.direction == _enum(Direction, direction, "direction").value)
     if category is not None:
         statement = statement.where(Flow.category == _enum(Category, category, "category").value)
+    if organisation_id is not None:
+        statement = statement.where(Flow.organisation_id == organisation_id)
     if q:
         pattern = _like(q)
         statement = statement.where(
@@ -759,6 +796,7 @@ def _audit(
 
 __all__ = [
     "FLOW_SORTS",
+    "ORGANISATION_SORTS",
     "FlowChanges",
     "NewFlow",
     "NewOrganisation",
@@ -783,5 +821,6 @@ __all__ = [
     "update_flow",
     "update_organisation",
     "update_site",
+    "visible_flow_counts",
     "visible_flows",
 ]

@@ -15,7 +15,7 @@ what an import would do. A database failure midway rolls the whole import back.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from sidestream.store.models import Flow, Organisation, Region, Site
 
 # Column widths of the schema that a flow table can exceed; checked per row so that a
 # long value is a reported problem, not a failed transaction (PostgreSQL enforces them).
+PROGRESS_EVERY = 200  # rows between progress reports
 MAX_LENGTHS = {"id": 100, "actor": 200, "site": 200, "unit": 30}
 FLOW_FIELDS = (
     "direction", "resource", "category", "ewc", "hazardous", "quantity", "unit", "annual_quantity",
@@ -90,8 +91,12 @@ def import_flow_table(
     viewer: Viewer | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    progress: Callable[[float], None] | None = None,
 ) -> ImportReport:
     """Upsert the valid rows of a flow table into ``region``; commits unless ``dry_run``.
+
+    ``progress``, when given, is called with the share of rows written so far (0..1),
+    for a background job's progress bar.
 
     ``viewer``, when given (API calls), must be a facilitator or admin of the region
     and is the user the audit trail records. The CLI passes no viewer: the operator
@@ -117,7 +122,7 @@ def import_flow_table(
         return report
     writer = _Writer(session, region, user_id, report, keep_source="source" in table.extra_columns)
     try:
-        writer.apply(records)
+        writer.apply(records, progress)
         session.flush()
     except SQLAlchemyError as exc:
         session.rollback()
@@ -215,7 +220,9 @@ class _Writer:
         self.first_row: dict[tuple[str, ...], int] = {}  # which row set an organisation or site
         self.flow_changes: list[tuple[Flow, dict[str, Any] | None]] = []
 
-    def apply(self, records: Iterable[dict[str, Any]]) -> None:
+    def apply(
+        self, records: Iterable[dict[str, Any]], progress: Callable[[float], None] | None = None
+    ) -> None:
         records = list(records)
         keys = [r["id"] for r in records]
         existing = {
@@ -225,10 +232,12 @@ class _Writer:
                 select(Flow).where(Flow.region_id == self.region.id, Flow.key.in_(chunk))
             )
         }
-        for record in records:
+        for done, record in enumerate(records, start=1):
             organisation = self._organisation(record)
             site = self._site(organisation, record)
             self._flow(record, organisation, site, existing.get(record["id"]))
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done / len(records))
         # Flows are flushed together (one round of INSERTs, not one per row); their
         # audit events need the ids and versions that the flush assigns.
         self.session.flush()

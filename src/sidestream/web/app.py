@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
 from sidestream.web.pages import (  # facilitation (issue 7)
+    account,
     accounts,
     benchmarking,
     cases,
@@ -24,10 +25,14 @@ from sidestream.web.pages import (  # facilitation (issue 7)
     experts,
     flows,
     home,
+    imports,
+    jobs,
     matches,
     network,
+    organisations,
     overview,
     potential,
+    synergies,
 )
 from sidestream.web.templating import STATIC_DIR, Templates
 
@@ -64,6 +69,11 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         catalogue.twins,
         experts.router,
         benchmarking.router,
+        organisations.router,
+        imports.router,
+        jobs.router,
+        synergies.router,
+        account.router,
     ):
         app.include_router(router)
     return app

@@ -35,6 +35,7 @@ class Chrome:
     csrf_token: str | None = None  # the session's, for logout and htmx writes
     region_slug: str | None = None
     region_name: str | None = None
+    account_links: list[NavLink] = field(default_factory=list)  # the account menu
 
 
 @dataclass(frozen=True, slots=True)

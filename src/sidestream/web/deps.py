@@ -10,18 +10,21 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sidestream.api.deps import AuthDep, SessionDep, SettingsDep
-from sidestream.api.security import csrf_token_for_request, read_session_cookie
+from sidestream.api.deps import AuthDep, RegionDep, SessionDep, SettingsDep
+from sidestream.api.security import csrf_token_for_request, csrf_valid, read_session_cookie
 from sidestream.config import Settings
+from sidestream.domain.visibility import Role, Viewer
+from sidestream.errors import PermissionDeniedError
 from sidestream.i18n import LANGS, N_
-from sidestream.services.accounts import user_for_token
+from sidestream.services.accounts import user_for_token, viewer_for
 from sidestream.store.models import Region, User
 from sidestream.web.context import Chrome, LangLink, NavLink
 from sidestream.web.language import LANG_NAMES, choose_lang, remember_lang
-from sidestream.web.security import content_security_policy
+from sidestream.web.security import content_security_policy, same_origin
 from sidestream.web.templating import Templates
 
 HX_REQUEST = "hx-request"
+MANAGER_ROLES = frozenset({Role.FACILITATOR.value, Role.ADMIN.value})
 
 
 def templates_of(request: Request) -> Templates:
@@ -70,10 +73,14 @@ class Web:
                 NavLink("overview", N_("Overview"), base),
                 NavLink("flows", N_("Flows"), f"{base}/flows"),
                 NavLink("matches", N_("Matches"), f"{base}/matches"),
+                NavLink("organisations", N_("Organisations"), f"{base}/organisations"),
+                NavLink("synergies", N_("Synergies"), f"{base}/synergies"),
+                NavLink("cases", N_("Cases"), f"{base}/cases"),
                 NavLink("network", N_("Network"), f"{base}/network"),
                 NavLink("potential", N_("Potential"), f"{base}/potential"),
-                NavLink("cases", N_("Cases"), f"{base}/cases"),
             ]
+            if self.manages(region):
+                nav_links.append(NavLink("import", N_("Import"), f"{base}/import"))
         nav_links += [
             NavLink("catalogue", N_("Catalogue"), "/catalogue"),
             NavLink("experts", N_("Experts"), "/experts"),
@@ -91,7 +98,30 @@ class Web:
             csrf_token=csrf_token_for_request(self.request, self.settings) if self.user else None,
             region_slug=region.slug if region is not None else None,
             region_name=region.name if region is not None else None,
+            account_links=self.account_links(region),
         )
+
+    def manages(self, region: Region) -> bool:
+        """Whether the user is a facilitator or admin of ``region`` (for the menu only:
+        every page checks the rights again through the services)."""
+        if self.user is None:
+            return False
+        return self.user.is_admin or any(
+            m.region_id == region.id and m.role in MANAGER_ROLES for m in self.user.memberships
+        )
+
+    def account_links(self, region: Region | None) -> list[NavLink]:
+        if self.user is None:
+            return []
+        links = [
+            NavLink("account", N_("Account"), "/account"),
+            NavLink("tokens", N_("API tokens"), "/account/tokens"),
+        ]
+        if region is not None and self.manages(region):
+            base = f"/regions/{region.slug}"
+            links += [NavLink("users", N_("Users and roles"), f"{base}/users"),
+                      NavLink("audit", N_("Audit log"), f"{base}/audit")]  # fmt: skip
+        return links
 
     def render(
         self,
@@ -135,3 +165,24 @@ def get_form_web(request: Request, settings: SettingsDep, session: SessionDep) -
 
 
 FormWebDep = Annotated[Web, Depends(get_form_web)]
+
+
+FORM_REFUSED = N_("This form has expired or did not come from this site: reload the page and try again.")
+
+
+def check_form(web: Web, submitted: str | None) -> None:
+    """Every logged-in form carries the session's CSRF token and comes from our own
+    origin; anything else is refused before it changes anything."""
+    from sidestream.i18n import translate
+
+    token = read_session_cookie(web.request, web.settings)
+    if token is None or not same_origin(web.request) or not csrf_valid(web.settings, token, submitted):
+        raise PermissionDeniedError(translate(FORM_REFUSED, web.lang))
+
+
+def get_form_viewer(session: SessionDep, region: RegionDep, web: FormWebDep) -> Viewer:
+    """The viewer for a form post (the cookie's user, without the API's header check)."""
+    return viewer_for(session, web.user, region)
+
+
+FormViewerDep = Annotated[Viewer, Depends(get_form_viewer)]

@@ -3,7 +3,7 @@ of each category on the map, the legend and the Sankey (one place for both)."""
 
 from __future__ import annotations
 
-from sidestream.domain.categories import Category, Direction, Visibility
+from sidestream.domain.categories import ActorType, Category, Direction, Visibility
 from sidestream.i18n import N_, format_number, translate
 
 CATEGORY_LABELS: dict[Category, str] = {
@@ -23,6 +23,14 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.KNOWLEDGE: N_("knowledge"),
 }
 UNCLASSIFIED = N_("unclassified")
+
+ACTOR_TYPE_LABELS: dict[ActorType, str] = {
+    ActorType.COMPANY: N_("company"),
+    ActorType.MUNICIPALITY: N_("municipality"),
+    ActorType.UTILITY: N_("utility"),
+    ActorType.RESEARCH: N_("research"),
+    ActorType.OTHER: N_("other"),
+}
 
 # Distinguishable on the pale basemap; text never uses these colours.
 CATEGORY_COLOURS: dict[Category, str] = {
@@ -51,6 +59,21 @@ VISIBILITY_LABELS: dict[Visibility, str] = {
     Visibility.FACILITATOR: N_("facilitators"),
     Visibility.PRIVATE: N_("private"),
 }
+
+# Who sees a flow at each level, in plain words: the policy of
+# ``sidestream.domain.visibility.can_see`` (tests/web check the two agree).
+VISIBILITY_EXPLANATIONS: dict[Visibility, str] = {
+    Visibility.PUBLIC: N_("Anyone, even visitors who are not logged in."),
+    Visibility.NETWORK: N_(
+        "Everyone with a role in this region (viewers, members, facilitators) and your organisation."
+    ),
+    Visibility.FACILITATOR: N_("Only the region's facilitators and your organisation's members."),
+    Visibility.PRIVATE: N_("Only your organisation's members — not even the facilitators."),
+}
+HIDDEN_IN_MATCHES = N_(
+    "Who may not see the flow sees at most that a match exists, as an anonymous kind of resource"
+    " within a distance band — never your organisation, site or amounts."
+)
 
 # The canonical annual units of the store (``sidestream.domain.units``) as shown.
 UNIT_LABELS: dict[str, str] = {
@@ -122,3 +145,16 @@ def amount_text(value: float | None, unit: str | None, lang: str) -> str:
     number = format_number(value, lang, digits)
     label = unit_label(unit, lang)
     return f"{number} {label}" if label else number
+
+
+def actor_type_label(value: str, lang: str) -> str:
+    return translate(ACTOR_TYPE_LABELS[ActorType(value)], lang)
+
+
+def visibility_explanation(value: str, lang: str) -> str:
+    """Who will see a flow at this level.
+
+    >>> visibility_explanation("private", "en")
+    "Only your organisation's members — not even the facilitators."
+    """
+    return translate(VISIBILITY_EXPLANATIONS[Visibility(value)], lang)

@@ -3,7 +3,7 @@ only the table (``_flows_table.html``); ``/regions/{slug}/flows.json`` is the tw
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
@@ -19,6 +19,7 @@ from sidestream.store.models import Region
 from sidestream.web.context import DataPage
 from sidestream.web.deps import WebDep
 from sidestream.web.errors import HtmlRoute
+from sidestream.web.filters import CategoryQuery, DirectionQuery, PageQuery, SearchQuery, blank
 from sidestream.web.labels import (
     amount_text,
     category_colour,
@@ -117,13 +118,13 @@ def flows_data(
 
 
 def _filters(
-    q: Annotated[str, Query(max_length=200)] = "",
-    direction: Annotated[Direction | Literal[""] | None, Query()] = None,
-    category: Annotated[Category | Literal[""] | None, Query()] = None,
+    q: SearchQuery = "",
+    direction: DirectionQuery = None,
+    category: CategoryQuery = None,
     sort: Annotated[str, Query(pattern=r"^-?(" + "|".join(SORT_KEYS) + ")$")] = "key",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
 ) -> FlowFilters:
-    return FlowFilters(q=q, direction=direction or None, category=category or None, sort=sort, page=page)
+    return FlowFilters(q=q, direction=blank(direction), category=blank(category), sort=sort, page=page)
 
 
 FiltersDep = Annotated[FlowFilters, Depends(_filters)]

@@ -10,28 +10,31 @@ API shows them (:mod:`sidestream.services.matching`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from sidestream.api.deps import MatchCacheDep, RegionDep, SessionDep, ViewerDep
+from sidestream.api.deps import IdPath, MatchCacheDep, RegionDep, SessionDep, ViewerDep
 from sidestream.config import Settings
 from sidestream.domain.categories import Category
 from sidestream.domain.visibility import Viewer
+from sidestream.errors import NotFoundError
 from sidestream.facilitation.experts import Needs
 from sidestream.i18n import N_, Message, format_number, translate
 from sidestream.matching import MatchParams
 from sidestream.services.catalogue import done_before_for
 from sidestream.services.experts import experts_for
-from sidestream.services.matching import MatchCache, region_matches
+from sidestream.services.matching import MatchCache, flow_matches, region_matches, visible_flow
 from sidestream.services.overview import DEFAULT_TOP_K
 from sidestream.store.models import Region, User
 from sidestream.web.context import DataPage
 from sidestream.web.deps import WebDep
 from sidestream.web.errors import HtmlRoute
 from sidestream.web.estimates import estimate_figures
+from sidestream.web.filters import CategoryQuery, DistanceQuery, PageQuery, ScoreQuery, blank, distance_limit
 from sidestream.web.labels import amount_text, category_colour, category_label
 from sidestream.web.pages.flows import Option
 
@@ -63,6 +66,9 @@ class Side(BaseModel):
 
 class MatchItem(BaseModel):
     position: int
+    ref: str  # the opaque match_ref: opens the match and saves it as a synergy
+    supply_flow_id: int | None
+    demand_flow_id: int | None
     score: float
     score_text: str
     distance_km: float | None
@@ -77,8 +83,18 @@ class MatchItem(BaseModel):
     experts: list[Option] = []  # experts for these classes (logged-in readers): url, name
 
 
+class FlowRef(BaseModel):
+    """The flow whose matches a page lists (None: the whole region)."""
+
+    id: int
+    key: str
+    resource: str
+    direction: str
+
+
 class MatchesData(BaseModel):
     slug: str
+    flow: FlowRef | None = None
     filters: MatchFilters
     items: list[MatchItem]
     total: int
@@ -134,6 +150,20 @@ def matches_data(
         session, region, viewer, MatchParams(top_k=DEFAULT_TOP_K), secret=settings.secret_key, lang=lang,
         cache=cache,
     )  # fmt: skip
+    return document_page(session, document, region, filters, lang, per_page, user=user)
+
+
+def document_page(
+    session: Session,
+    document: Mapping[str, Any],
+    region: Region,
+    filters: MatchFilters,
+    lang: str,
+    per_page: int = PER_PAGE,
+    flow: FlowRef | None = None,
+    user: User | None = None,
+) -> MatchesData:
+    """Filter, rank and cut one page of a match document (already cut to the viewer)."""
     records = [
         r
         for r in document["matches"]
@@ -154,7 +184,8 @@ def matches_data(
         distance = float(r["distance_km"]) if r.get("distance_km") is not None else None
         items.append(
             MatchItem(
-                position=position, score=float(r["score"]), distance_km=distance,
+                position=position, ref=str(r["match_ref"]), score=float(r["score"]), distance_km=distance,
+                supply_flow_id=r["supply"].get("flow_id"), demand_flow_id=r["demand"].get("flow_id"),
                 score_text=format_number(float(r["score"]), lang, 2),
                 distance_text="" if distance is None else f"{format_number(distance, lang, 1)} km",
                 supply=_side(r["supply"], lang), demand=_side(r["demand"], lang),
@@ -165,6 +196,7 @@ def matches_data(
         )  # fmt: skip
     return MatchesData(
         slug=region.slug,
+        flow=flow,
         filters=filters,
         items=items,
         total=total,
@@ -175,7 +207,7 @@ def matches_data(
     )
 
 
-def done_before(session: SessionDep, record: Mapping[str, Any], lang: str) -> list[Option]:
+def done_before(session: Session, record: Mapping[str, Any], lang: str) -> list[Option]:
     """ "This has been done before": catalogue cases with the match's supply and demand classes."""
     supply, demand = record["supply"].get("class"), record["demand"].get("class")
     if not supply or not demand:
@@ -186,7 +218,7 @@ def done_before(session: SessionDep, record: Mapping[str, Any], lang: str) -> li
     ]
 
 
-def experts_near(session: SessionDep, user: User | None, record: Mapping[str, Any]) -> list[Option]:
+def experts_near(session: Session, user: User | None, record: Mapping[str, Any]) -> list[Option]:
     classes = [c for c in (record["supply"].get("class"), record["demand"].get("class")) if c]
     return [
         Option(value=f"/experts#expert-{s.expert.id}", label=s.expert.name)
@@ -195,13 +227,17 @@ def experts_near(session: SessionDep, user: User | None, record: Mapping[str, An
 
 
 def _filters(
-    category: Annotated[Category | Literal[""] | None, Query()] = None,
-    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
-    max_distance_km: Annotated[float | Literal[""] | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    category: CategoryQuery = None,
+    min_score: ScoreQuery = 0.0,
+    max_distance_km: DistanceQuery = None,
+    page: PageQuery = 1,
 ) -> MatchFilters:
-    distance = max(0.0, max_distance_km) if isinstance(max_distance_km, float) else None
-    return MatchFilters(category=category or None, min_score=min_score, max_distance_km=distance, page=page)
+    return MatchFilters(
+        category=blank(category),
+        min_score=min_score,
+        max_distance_km=distance_limit(max_distance_km),
+        page=page,
+    )
 
 
 FiltersDep = Annotated[MatchFilters, Depends(_filters)]
@@ -232,3 +268,58 @@ def matches_json(
     filters: FiltersDep,
 ) -> MatchesData:
     return matches_data(session, region, viewer, web.settings, cache, filters, web.lang)
+
+
+def _flow_document(
+    session: SessionDep, region: Region, viewer: Viewer, settings: Settings, cache: MatchCache, flow_id: int,
+    lang: str,
+) -> tuple[dict[str, Any], FlowRef]:  # fmt: skip
+    flow = visible_flow(session, region, viewer, flow_id)
+    document = flow_matches(
+        session, region, viewer, flow_id, MatchParams(top_k=DEFAULT_TOP_K), secret=settings.secret_key,
+        lang=lang, cache=cache,
+    )  # fmt: skip
+    return document, FlowRef(id=flow.id, key=flow.key, resource=flow.resource, direction=flow.direction)
+
+
+@router.get("/regions/{slug}/flows/{flow_id}/matches", response_class=HTMLResponse)
+def flow_matches_page(
+    web: WebDep,
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    cache: MatchCacheDep,
+    filters: FiltersDep,
+    flow_id: IdPath,
+) -> HTMLResponse:
+    """The best partners of one flow, with the same filters as the region's list."""
+    document, ref = _flow_document(session, region, viewer, web.settings, cache, flow_id, web.lang)
+    data = document_page(session, document, region, filters, web.lang, flow=ref, user=web.user)
+    template = "_matches_list.html" if web.is_htmx else "matches.html"
+    chrome = web.chrome(region.name, nav="matches", region=region)
+    return web.render(template, DataPage(data), chrome)
+
+
+@router.get("/regions/{slug}/matches/{ref}", response_class=HTMLResponse)
+def match_page(
+    web: WebDep,
+    region: RegionDep,
+    viewer: ViewerDep,
+    session: SessionDep,
+    cache: MatchCacheDep,
+    ref: Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")],
+) -> HTMLResponse:
+    """One match, opened from a list: everything the viewer may see of it, and the
+    button that saves it as a synergy."""
+    document = region_matches(
+        session, region, viewer, MatchParams(top_k=DEFAULT_TOP_K), secret=web.settings.secret_key,
+        lang=web.lang, cache=cache,
+    )  # fmt: skip
+    found = [r for r in document["matches"] if r.get("match_ref") == ref]
+    if not found:
+        raise NotFoundError(f"no match {ref} in region {region.slug}")
+    data = document_page(
+        session, {"matches": found}, region, MatchFilters(), web.lang, per_page=1, user=web.user
+    )
+    chrome = web.chrome(region.name, nav="matches", region=region)
+    return web.render("match.html", DataPage(data), chrome)
