@@ -32,6 +32,7 @@ from sidestream.api.routes import (
     synergies,
     tokens,
     users,
+    workshops,
 )
 from sidestream.config import Settings, get_settings
 from sidestream.services.matching import MatchCache
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         synergies,
         memberships,
         audit,
+        workshops,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _document_problems(app)
