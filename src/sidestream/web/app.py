@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from sidestream.config import Settings, get_settings
-from sidestream.web.pages import accounts, flows, home, matches, overview
+from sidestream.web.pages import accounts, flows, home, matches, overview, workshops
 from sidestream.web.templating import STATIC_DIR, Templates
 
 STATIC_PATH = "/static"
@@ -37,6 +37,7 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         flows.twins,
         matches.router,
         matches.twins,
+        workshops.router,
     ):
         app.include_router(router)
     return app

@@ -70,6 +70,7 @@ class Web:
                 NavLink("overview", N_("Overview"), base),
                 NavLink("flows", N_("Flows"), f"{base}/flows"),
                 NavLink("matches", N_("Matches"), f"{base}/matches"),
+                NavLink("workshops", N_("Workshops"), f"{base}/workshops"),
             ]
         here = self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else "")
         return Chrome(
