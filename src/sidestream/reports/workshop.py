@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from sidestream.facilitation.workshops import PHASE_LABELS, QUADRANT_LABELS, Phase, Quadrant, format_join_code
-from sidestream.i18n import format_date, format_number, gettext, ngettext, normalise_lang, translate
+from sidestream.i18n import N_, format_date, format_number, gettext, ngettext, normalise_lang, translate
 from sidestream.reports.pdf import html_to_pdf
 from sidestream.reports.site_map import MapLine, MapPoint, site_map_svg
 from sidestream.web.labels import (
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sidestream.services.workshops import Outcome
 
 RANKED_ROWS = 15
+MAP_TITLE = N_("Map of the participants' sites and matches")
 
 
 def _environment(lang: str) -> Environment:
@@ -60,7 +61,7 @@ def outcome_map(data: Outcome, lang: str) -> str:
         for f in data.points
     ]
     lines = [MapLine((s.lat, s.lon), (d.lat, d.lon), score) for s, d, score in data.lines]
-    return site_map_svg(points, lines, title=translate("Map of the participants' sites and matches", lang))
+    return site_map_svg(points, lines, title=translate(MAP_TITLE, lang))
 
 
 def render_html(data: Outcome, lang: str | None = None) -> str:
