@@ -411,10 +411,11 @@ def version() -> None:
 
 
 def _register_outer_commands() -> None:
-    from sidestream import cli_data, cli_server, cli_workshops
+    from sidestream import cli_data, cli_facilitation, cli_server, cli_workshops
 
     cli_data.register(app)
     cli_server.register(app)
+    cli_facilitation.register(app)
     cli_workshops.register(app)
 
 

@@ -19,9 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
 from sidestream.api.problems import document_problems, install_problem_handlers
-from sidestream.api.routes import (
+from sidestream.api.routes import (  # facilitation (issue 7)
     audit,
     auth,
+    benchmarking,
+    cases,
+    catalogue,
+    experts,
     flows,
     health,
     matches,
@@ -111,6 +115,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         synergies,
         memberships,
         audit,
+        cases,
+        catalogue,
+        experts,
+        benchmarking,
         workshops,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -276,6 +276,216 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+# --- facilitation: cases (issue 7) ---------------------------------------------------
+# Kinds (stages, barriers, partner roles, metrics) are defined in
+# ``sidestream.facilitation`` and stored here as their string values.
+
+
+class Case(Base):
+    """A synergy being developed, from idea to a running exchange (or its end).
+
+    ``origin`` says where it came from (``"synergy"``, ``"workshop:<id>"``, ``"manual"``);
+    ``paused_from`` remembers the stage a paused case left, so it can resume there.
+    Public fields are what the case's public page shows — typed by the case team for
+    residents, never derived from flows.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    stage: Mapped[str] = mapped_column(String(20), default="idea", index=True)
+    paused_from: Mapped[str | None] = mapped_column(String(20))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    synergy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("synergies.id", ondelete="SET NULL"), index=True
+    )
+    origin: Mapped[str | None] = mapped_column(String(60))
+    visibility: Mapped[str] = mapped_column(String(12), default="network")  # a facilitation.cases.CaseAccess
+    readiness: Mapped[dict[str, Any]] = mapped_column(default=dict)  # perspective -> [criterion ids met]
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_slug: Mapped[str | None] = mapped_column(String(40), unique=True)
+    public_summary: Mapped[str] = mapped_column(Text, default="")
+    public_place: Mapped[str] = mapped_column(String(200), default="")
+    public_why: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    partners: Mapped[list[CasePartner]] = relationship(
+        cascade="all, delete-orphan", order_by="CasePartner.id"
+    )
+    flows: Mapped[list[CaseFlow]] = relationship(cascade="all, delete-orphan", order_by="CaseFlow.flow_id")
+    barriers: Mapped[list[CaseBarrier]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseBarrier.id"
+    )
+    steps: Mapped[list[CaseStep]] = relationship(cascade="all, delete-orphan", order_by="CaseStep.id")
+    links: Mapped[list[CaseLink]] = relationship(cascade="all, delete-orphan", order_by="CaseLink.id")
+    figures: Mapped[list[CaseFigure]] = relationship(cascade="all, delete-orphan", order_by="CaseFigure.id")
+    history: Mapped[list[CaseHistory]] = relationship(cascade="all, delete-orphan", order_by="CaseHistory.id")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
+
+
+class CaseHistory(Base):
+    """One change to a case: who, when, what, and the state before and after."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class CasePartner(Base):
+    __tablename__ = "case_partners"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="other")
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CaseFlow(Base):
+    """A flow the case involves; who may see it is decided per viewer on every read."""
+
+    __tablename__ = "case_flows"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"), primary_key=True)
+
+    flow: Mapped[Flow] = relationship()
+
+
+class CaseBarrier(Base):
+    __tablename__ = "case_barriers"
+    __table_args__ = (UniqueConstraint("case_id", "barrier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    barrier: Mapped[str] = mapped_column(String(30), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseStep(Base):
+    """A next step with a date and an owner (a person's name or an organisation)."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseLink(Base):
+    """A document or web link (permits, studies, agreements)."""
+
+    __tablename__ = "case_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+
+
+class CaseFigure(Base):
+    """An expected or realised figure of a case in its own unit.
+
+    Realised figures carry the ``year`` they were achieved in and the ``method`` and
+    ``evidence`` behind them (what IS programmes report); ``canonical_value`` in
+    ``canonical_unit`` is the same amount in the metric's unit, for totals.
+    """
+
+    __tablename__ = "case_figures"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "metric", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    metric: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    canonical_value: Mapped[float] = mapped_column(Float)
+    canonical_unit: Mapped[str] = mapped_column(String(30))
+    method: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseFeedback(Base):
+    """A resident's question or comment on a case's public page, and the team's answer."""
+
+    __tablename__ = "case_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)  # hashed address, for rate limits
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CatalogueEntry(Base):
+    """A region's own best case, beside the packaged catalogue (same fields)."""
+
+    __tablename__ = "catalogue_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a facilitation.catalogue.CatalogueCase
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
+
+
+class Expert(Base):
+    """A person in the expert directory (or a national contact point).
+
+    Personal data is held only with ``consent``; the linked ``user_id`` lets the person
+    edit or delete the entry themself. Deleting deletes the row (no soft delete).
+    """
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    network: Mapped[str] = mapped_column(String(200), default="")
+    contact_point: Mapped[bool] = mapped_column(Boolean, default=False)
+    expertise: Mapped[dict[str, Any]] = mapped_column(default=dict)  # classes, sectors, topics
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 639-1 codes
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
+
+
 # --- workshops (issue 7) --------------------------------------------------------------
 
 
