@@ -212,3 +212,30 @@ def test_qr_code_is_svg(client: ApiClient, world: World) -> None:
     r = client.get(f"{W}/{ws['id']}/qr.svg", token=world.tokens["facilitator"])
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     assert r.text.startswith("<svg")
+
+
+def test_chosen_idea_becomes_a_case_in_one_click(client: ApiClient, world: World) -> None:
+    fac = world.tokens["facilitator"]
+    ws = create(client, world)
+    g = join(client, ws["join_code"], "Bo", "Other AS")
+    r = client.post(f"{W}/{ws['id']}/ideas", token=fac, json={
+        "title": "Owner heat to Other's district heating", "description": "Pipe of 3 km",
+        "supply_flow_id": world.flow_ids[("private", "supply")], "demand_flow_id": world.b_demand,
+    })  # fmt: skip
+    assert r.status_code == 404  # the facilitator cannot see the private side: no such pair for them
+    r = client.post(f"{W}/{ws['id']}/ideas", token=fac, json={
+        "title": "Owner heat to Other's district heating", "description": "Pipe of 3 km",
+        "supply_flow_id": world.flow_ids[("network", "supply")], "demand_flow_id": world.b_demand,
+    })  # fmt: skip
+    idea = r.json()["id"]
+    client.patch(f"{W}/{ws['id']}/ideas/{idea}", token=fac, json={"next_steps": "Meet in May", "owner": "Bo"})
+    assert client.post(f"{W}/{ws['id']}/ideas/{idea}/case", headers=guest(g["token"])).status_code == 403
+    r = client.post(f"{W}/{ws['id']}/ideas/{idea}/case", token=fac)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    case = client.get(f"/api/v1/regions/rana/cases/{case_id}", token=fac).json()
+    assert case["title"] == "Owner heat to Other's district heating"
+    assert "Meet in May" in case["description"] and case["stage"] == "idea"
+    assert client.post(f"{W}/{ws['id']}/ideas/{idea}/case", token=fac).status_code == 409
+    listed = client.get(f"{W}/{ws['id']}/ideas", token=fac).json()["items"][0]
+    assert listed["case_id"] == case_id and listed["chosen"] is True

@@ -1421,3 +1421,46 @@ def idea_views_by_id(session: Session, actor: Actor, idea_ids: Sequence[int]) ->
     if len(rows) != len(set(idea_ids)):
         raise NotFoundError("no such idea in this workshop")
     return _idea_views(session, actor, rows)
+
+
+# --- ideas become cases --------------------------------------------------------------
+
+
+def idea_to_case(session: Session, actor: Actor, idea_id: int) -> int:
+    """Open a case from a chosen idea in one click (facilitators); returns its id.
+
+    The case gets the idea's title, text, next steps and owner, the idea's flows that
+    the facilitator may see (a hidden side stays out of the case, as with synergies),
+    their organisations and the proposer's, and the origin ``workshop:<id>``."""
+    from sidestream.services.cases import create_case
+
+    _require_facilitator(actor, "turn ideas into cases")
+    idea = _idea(session, actor, idea_id)
+    if idea.case_id is not None:
+        raise ConflictError(f"idea {idea_id} is already case {idea.case_id}")
+    flows = [session.get(Flow, f) for f in (idea.supply_flow_id, idea.demand_flow_id) if f is not None]
+    seen = [f for f in flows if f is not None and can_see(actor.viewer, f.visibility, f.organisation_id)]
+    orgs = [f.organisation_id for f in seen]
+    if idea.participant_id is not None:
+        proposer = session.get(Participant, idea.participant_id)
+        if proposer is not None and proposer.organisation_id is not None:
+            orgs.append(proposer.organisation_id)
+    parts = [idea.description.strip()]
+    if idea.next_steps.strip():
+        parts.append(f"Next steps: {idea.next_steps.strip()}")
+    if idea.owner.strip():
+        parts.append(f"Owner: {idea.owner.strip()}")
+    parts.append(
+        f"From workshop {actor.workshop.id}: {actor.workshop.title} (idea #{idea.id}, {idea.author_name})"
+    )
+    case = create_case(
+        session, actor.region, actor.viewer, title=idea.title[:200],
+        description="\n\n".join(p for p in parts if p),
+        organisation_ids=list(dict.fromkeys(orgs)), flow_ids=[f.id for f in seen],
+        origin=f"workshop:{actor.workshop.id}",
+    )  # fmt: skip
+    idea = _idea(session, actor, idea_id)
+    idea.case_id = case.id
+    idea.chosen = True
+    _commit(session, actor.workshop)
+    return case.id

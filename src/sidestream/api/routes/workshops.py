@@ -25,6 +25,7 @@ from sidestream.api.schemas.workshops import (
     AgendaItemPublic,
     BoardPublic,
     BoardStatusPublic,
+    CaseCreated,
     CommentCreate,
     CommentPublic,
     FlowRowPublic,
@@ -382,6 +383,17 @@ def place(idea_id: IdPath, body: PlacementRequest, actor: ActorDep, session: Ses
 def merge(idea_id: IdPath, body: MergeRequest, actor: ActorDep, session: SessionDep) -> IdeaPublic:
     service.merge(session, actor, idea_id, body.duplicate_ids)
     return _one(session, actor, idea_id)
+
+
+@router.post(
+    "/workshops/{workshop_id}/ideas/{idea_id}/case",
+    response_model=CaseCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Turn an idea into a case (facilitators)",
+)
+def idea_to_case(idea_id: IdPath, actor: ActorDep, session: SessionDep) -> CaseCreated:
+    """One click: the case pipeline gets the idea's title, text, flows and partners."""
+    return CaseCreated(idea_id=idea_id, case_id=service.idea_to_case(session, actor, idea_id))
 
 
 # --- the outcome -------------------------------------------------------------------

@@ -301,6 +301,14 @@ def merge(
     return Response(status_code=204, headers={"HX-Refresh": "true"})
 
 
+@router.post("/workshops/{workshop_id}/ideas/{idea_id}/case")
+def idea_to_case(web: WebDep, actor: ActorDep, session: SessionDep, idea_id: IdPath) -> Response:
+    case_id = service.idea_to_case(session, actor, idea_id)
+    return Response(
+        status_code=204, headers={"HX-Redirect": f"/api/v1/regions/{actor.region.slug}/cases/{case_id}"}
+    )
+
+
 @router.get("/workshops/{workshop_id}/present", response_class=HTMLResponse)
 def present(web: WebDep, actor: ActorDep, session: SessionDep) -> Response:
     etag = service.board_etag(actor, "present", web.lang)
