@@ -45,8 +45,30 @@ def _nice_step(span_km: float) -> float:
     return best
 
 
+def _free_box(
+    x: float, y: float, text_px: float, width: int, taken: list[tuple[float, float, float, float]]
+) -> tuple[float, float, float, float] | None:
+    """A label box (x0, y0, x1, y1) beside the point that overlaps no other label:
+    right of it, else left, nudged up or down a line at a time."""
+    for dy in (0, 13, -13, 26, -26, 39, -39):
+        for side in (1, -1):
+            x0 = x + 9 if side == 1 else x - 9 - text_px
+            if x0 < 2 or x0 + text_px > width - 2:
+                continue
+            box = (x0, y + dy - 8, x0 + text_px, y + dy + 7)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+                return box
+    return None
+
+
 def site_map_svg(
-    points: list[MapPoint], lines: list[MapLine], *, width: int = 640, height: int = 420, title: str = ""
+    points: list[MapPoint],
+    lines: list[MapLine],
+    *,
+    width: int = 640,
+    height: int = 420,
+    min_height: int = 240,
+    title: str = "",
 ) -> str:
     """The SVG text (an ``<svg>`` element, no XML prolog) of the points and lines.
 
@@ -55,6 +77,7 @@ def site_map_svg(
     (True, True, 1)
     """
     pad = 36
+    max_height = height
     coords = [(p.lat, p.lon) for p in points] + [c for ln in lines for c in (ln.a, ln.b)]
     parts = [
         (
@@ -72,6 +95,14 @@ def site_map_svg(
     kx = math.cos(math.radians(mid_lat))
     span_x = max((max(lons) - min(lons)) * kx, 0.01)
     span_y = max(max(lats) - min(lats), 0.01)
+    # A wide, flat spread of sites gets a lower map instead of empty sea above and below.
+    height = int(max(min_height, min(height, 2 * pad + (width - 2 * pad) * span_y / span_x)))
+    parts[0] = (
+        parts[0]
+        .replace(f'0 0 {width} {max_height}"', f'0 0 {width} {height}"')
+        .replace(f'height="{max_height}"', f'height="{height}"')
+    )
+    parts[1] = f'<rect x="0" y="0" width="{width}" height="{height}" fill="#eef4f6" stroke="#c9d3d5"/>'
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
     cx, cy = (min(lons) + max(lons)) / 2, mid_lat
 
@@ -103,7 +134,8 @@ def site_map_svg(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#1a5e63" '
             f'stroke-width="{w:.1f}" stroke-opacity="0.6"/>'
         )
-    labelled: set[tuple[int, int]] = set()
+    boxes: list[tuple[float, float, float, float]] = []
+    labels: list[str] = []
     for p in points:
         x, y = xy(p.lat, p.lon)
         fill = p.colour if p.filled else "#ffffff"
@@ -111,15 +143,18 @@ def site_map_svg(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{fill}" stroke="{p.colour}" '
             f'stroke-width="{1 if p.filled else 2.5}"><title>{escape(p.label)}</title></circle>'
         )
-        cell = (int(x // 60), int(y // 14))
-        if cell not in labelled:  # one label per neighbourhood keeps the map legible
-            labelled.add(cell)
-            anchor = "end" if x > width * 0.75 else "start"
-            dx = -9 if anchor == "end" else 9
-            parts.append(
-                f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" font-size="11" text-anchor="{anchor}" '
-                f'fill="#1d2a2f" font-family="sans-serif">{escape(p.label[:32])}</text>'
-            )
+        text = p.label[:32]
+        if text in labels and any(abs(x - (b[0] + b[2]) / 2) < 120 and abs(y - b[3]) < 40 for b in boxes):
+            continue  # the same organisation is already named close by
+        box = _free_box(x, y, len(text) * 6.4, width, boxes)
+        if box is None:
+            continue  # no room: the circle's tooltip still names it
+        boxes.append(box)
+        labels.append(text)
+        parts.append(
+            f'<text x="{box[0]:.1f}" y="{box[3] - 3:.1f}" font-size="11" fill="#1d2a2f" '
+            f'font-family="sans-serif">{escape(text)}</text>'
+        )
     km_per_px = 1 / (scale / KM_PER_DEGREE)
     bar_km = _nice_step(width * km_per_px)
     bar_px = bar_km / km_per_px

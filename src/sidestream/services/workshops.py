@@ -50,6 +50,7 @@ from sidestream.matching import MatchParams
 from sidestream.services import audit
 from sidestream.services import flows as flow_service
 from sidestream.services.accounts import AuthenticationError, viewer_for
+from sidestream.services.cases import classifier
 from sidestream.services.confidentiality import flow_visible
 from sidestream.services.matching import (
     FlowAccess,
@@ -526,11 +527,15 @@ def add_flow(session: Session, actor: Actor, data: WorkshopFlowInput) -> Flow:
             found = flow_service.create_site(session, actor.region, writer, new_site)
         site_id = found.id
     source = f"workshop {workshop.id}: {workshop.title} ({actor.name})"
+    # People at a table type "varme 30 °C til settefisk", not a category: the
+    # classifier names it, so the flow shows up on the map and in matching by kind.
+    found_class = classifier().classify(data.resource, direction=data.direction.value)
     flow = flow_service.create_flow(
         session, actor.region, writer,
         flow_service.NewFlow(
             organisation_id=org_id, site_id=site_id, direction=data.direction, resource=data.resource,
-            quantity=data.quantity, unit=data.unit, temperature_c=data.temperature_c, months=data.months,
+            category=found_class.category, quantity=data.quantity,
+            unit=data.unit, temperature_c=data.temperature_c, months=data.months,
             visibility=data.visibility, notes=data.notes, source=source[:500],
         ),
     )  # fmt: skip
