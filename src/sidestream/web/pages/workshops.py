@@ -23,16 +23,17 @@ from sidestream.api.routes.workshops import join_url
 from sidestream.api.security import csrf_valid, read_session_cookie
 from sidestream.errors import InvalidDataError, PermissionDeniedError
 from sidestream.facilitation.workshops import PHASE_LABELS, Phase, format_join_code, join_qr_svg
-from sidestream.i18n import N_, translate
+from sidestream.i18n import N_, format_number, translate
 from sidestream.services import workshops as service
 from sidestream.services.workshops import IdeaQuery, NewIdea, NewWorkshop, WorkshopFlowInput
 from sidestream.web.deps import FormWebDep, Web, WebDep
 from sidestream.web.errors import HtmlRoute
+from sidestream.web.labels import amount_text, category_colour, category_label, direction_label
 from sidestream.web.security import login_csrf_token, login_csrf_valid, same_origin
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 FORM_EXPIRED = N_("The form has expired: please try again.")
-POLL_SECONDS = 2
+POLL_SECONDS = 1
 
 
 @dataclass
@@ -51,6 +52,7 @@ class BoardPage:
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     participants: list[Any] = field(default_factory=list)
     lang: str = "en"
+    map_payload: dict[str, Any] = field(default_factory=dict)
 
 
 def _query(group: int | None, q: str | None, sort: str, page: int, mine: bool = False) -> IdeaQuery:
@@ -152,6 +154,7 @@ def board_page(
     data.suggestions = service.suggestions(
         session, actor, secret=web.settings.secret_key, lang=web.lang, cache=cache
     )
+    data.map_payload = map_payload(session, actor, web, cache)
     return web.render("workshop_board.html", data, _chrome_for(web, actor, actor.workshop.title))
 
 
@@ -177,6 +180,8 @@ def ideas_fragment(
 
 def _refresh(web: Web, session: SessionDep, actor: service.Actor) -> HTMLResponse:
     session.refresh(actor.workshop)
+    if actor.participant is not None:
+        session.refresh(actor.participant)  # votes were spent by a conditional UPDATE
     data = _board(session, actor, _query(None, None, "votes", 1), web.lang)
     return web.render("_workshop_ideas.html", data, _chrome_for(web, actor, actor.workshop.title))
 
@@ -256,6 +261,32 @@ def add_flow(
 def confirm_flow(web: WebDep, actor: ActorDep, session: SessionDep, flow_id: IdPath) -> Response:
     service.confirm_flow(session, actor, flow_id)
     return Response(status_code=204, headers={"HX-Refresh": "true"})
+
+
+def map_payload(session: SessionDep, actor: service.Actor, web: Web, cache: Any) -> dict[str, Any]:
+    """The workshop's actors' flows and their matches, as the overview's map script
+    (frontend/src/map.js) reads them: the same bundle draws both maps."""
+    flows = service.workshop_flows(session, actor)
+    by_id = {f.id: f for f in flows}
+    lang = web.lang
+    points = [
+        {
+            "flow_id": f.id, "key": f.key, "lat": f.lat, "lon": f.lon, "direction": f.direction,
+            "direction_label": direction_label(f.direction, lang), "category": f.category or "unclassified",
+            "category_label": category_label(f.category, lang), "colour": category_colour(f.category),
+            "resource": f.resource, "organisation": f.organisation, "site": f.site,
+            "amount": amount_text(f.quantity, f.unit, lang), "size": 0.3,
+        }
+        for f in flows
+    ]  # fmt: skip
+    lines = []
+    for r in service.match_lines(session, actor, secret=web.settings.secret_key, lang=lang, cache=cache):
+        s, d = by_id.get(r["supply"].get("flow_id")), by_id.get(r["demand"].get("flow_id"))
+        if s is not None and d is not None:
+            label = f"{s.organisation} → {d.organisation}: {format_number(float(r['score']), lang, 2)}"
+            lines.append({"supply": [s.lat, s.lon], "demand": [d.lat, d.lon], "score": float(r["score"]),
+                          "label": label})  # fmt: skip
+    return {"points": points, "lines": lines, "tile_url": web.settings.tile_url, "lang": lang}
 
 
 # --- facilitating --------------------------------------------------------------------
