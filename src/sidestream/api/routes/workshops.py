@@ -169,12 +169,22 @@ def update_workshop(
     return workshop_public(request, session, workshop, actor.region.slug)
 
 
-@router.get("/workshops/{workshop_id}/qr.svg", summary="The QR code of the join link (SVG)")
+@router.get(
+    "/workshops/{workshop_id}/qr.svg",
+    summary="The QR code of the join link (SVG)",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "An SVG image"}},
+)
 def qr_code(request: Request, actor: ActorDep) -> Response:
     return Response(join_qr_svg(join_url(request, actor.workshop)), media_type="image/svg+xml")
 
 
-@router.get("/workshops/{workshop_id}/board", response_model=BoardPublic, summary="The live board (ETag/304)")
+@router.get(
+    "/workshops/{workshop_id}/board",
+    response_model=BoardPublic,
+    summary="The live board (ETag/304)",
+    responses={304: {"description": "Not modified: the board is as in your ETag"}},
+)
 def board(
     request: Request,
     response: Response,
