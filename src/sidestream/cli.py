@@ -411,7 +411,15 @@ def version() -> None:
 
 
 def _register_outer_commands() -> None:
-    from sidestream import cli_data, cli_evaluation, cli_facilitation, cli_mapping, cli_optimise, cli_server
+    from sidestream import (
+        cli_data,
+        cli_evaluation,
+        cli_facilitation,
+        cli_mapping,
+        cli_optimise,
+        cli_server,
+        cli_workshops,
+    )
 
     cli_data.register(app)
     cli_server.register(app)
@@ -419,6 +427,7 @@ def _register_outer_commands() -> None:
     cli_optimise.register(app)
     cli_mapping.register(app)
     cli_facilitation.register(app)
+    cli_workshops.register(app)
 
 
 _register_outer_commands()

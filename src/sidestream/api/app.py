@@ -39,6 +39,7 @@ from sidestream.api.routes import (  # facilitation (issue 7)
     synergies,
     tokens,
     users,
+    workshops,
 )
 from sidestream.config import Settings, get_settings
 from sidestream.services.matching import MatchCache
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         catalogue,
         experts,
         benchmarking,
+        workshops,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     _document_problems(app)

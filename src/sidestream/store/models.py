@@ -18,11 +18,13 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -545,3 +547,180 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- workshops (issue 7) --------------------------------------------------------------
+
+
+class Workshop(Base):
+    """A facilitated session in a region, joined with a short code.
+
+    ``board_version`` grows with every change on the board; live boards poll small
+    fragments whose ETag includes it, so an unchanged board costs a 304. It is bumped
+    as the last statement of each write transaction (never held while waiting for
+    another lock), so concurrent voters cannot deadlock on it.
+    """
+
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float)  # where new sites default to (WGS84)
+    lon: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str] = mapped_column(String(5), default="nb")
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    phase: Mapped[str] = mapped_column(String(12), default="flows")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    vote_budget: Mapped[int] = mapped_column(Integer, default=5)
+    max_votes_per_idea: Mapped[int] = mapped_column(Integer, default=1)
+    board_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkshopGroup(Base):
+    """A table of participants that discuss ideas together."""
+
+    __tablename__ = "workshop_groups"
+    __table_args__ = (UniqueConstraint("workshop_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgendaItem(Base):
+    __tablename__ = "workshop_agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", local time of the workshop
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Participant(Base):
+    """A guest of one workshop: a name and an organisation, no account.
+
+    Only the hash of the guest token is stored. ``votes_used`` is changed only by
+    conditional updates (``… WHERE votes_used < vote_budget``), and the check
+    constraint is the database's own guarantee that no budget is ever exceeded.
+    ``verified`` is set by the facilitator who knows the person: only then does the
+    guest see their organisation's non-public flows.
+    """
+
+    __tablename__ = "workshop_participants"
+    __table_args__ = (
+        CheckConstraint("votes_used >= 0 AND votes_used <= vote_budget", name="votes_within_budget"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_groups.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    vote_budget: Mapped[int] = mapped_column(Integer, default=5)
+    votes_used: Mapped[int] = mapped_column(Integer, default=0)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkshopFlow(Base):
+    """A flow added or confirmed by a participant during the workshop."""
+
+    __tablename__ = "workshop_flows"
+    __table_args__ = (UniqueConstraint("workshop_id", "flow_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_participants.id", ondelete="SET NULL"), index=True
+    )
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # added | confirmed
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Idea(Base):
+    """A proposed synergy: free text, or a match (its two flows). A merged duplicate
+    keeps its row with ``merged_into_id`` set; its votes and comments moved over."""
+
+    __tablename__ = "workshop_ideas"
+    __table_args__ = (Index("ix_workshop_ideas_board", "workshop_id", "merged_into_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_groups.id", ondelete="SET NULL"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_participants.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    supply_flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
+    demand_flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_ideas.id", ondelete="SET NULL"))
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    case_id: Mapped[int | None] = mapped_column(Integer)  # the case it became (cases table)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdeaComment(Base):
+    __tablename__ = "workshop_idea_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("workshop_ideas.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_participants.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdeaVote(Base):
+    """One participant's dots on one idea (one row per pair, never two)."""
+
+    __tablename__ = "workshop_votes"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "participant_id"),
+        CheckConstraint("dots >= 0", name="dots_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("workshop_ideas.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_participants.id", ondelete="CASCADE"), index=True
+    )
+    dots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdeaPlacement(Base):
+    """Where one participant puts one idea on the impact × effort grid (1–5 each)."""
+
+    __tablename__ = "workshop_placements"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "participant_id"),
+        CheckConstraint("impact BETWEEN 1 AND 5 AND effort BETWEEN 1 AND 5", name="on_the_grid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("workshop_ideas.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_participants.id", ondelete="CASCADE"), index=True
+    )
+    impact: Mapped[int] = mapped_column(Integer)
+    effort: Mapped[int] = mapped_column(Integer)

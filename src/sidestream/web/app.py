@@ -33,6 +33,7 @@ from sidestream.web.pages import (  # facilitation (issue 7)
     overview,
     potential,
     synergies,
+    workshops,
 )
 from sidestream.web.templating import STATIC_DIR, Templates
 
@@ -74,6 +75,7 @@ def mount_web(app: FastAPI, settings: Settings | None = None) -> FastAPI:
         jobs.router,
         synergies.router,
         account.router,
+        workshops.router,
     ):
         app.include_router(router)
     return app

@@ -78,6 +78,7 @@ class Web:
                 NavLink("cases", N_("Cases"), f"{base}/cases"),
                 NavLink("network", N_("Network"), f"{base}/network"),
                 NavLink("potential", N_("Potential"), f"{base}/potential"),
+                NavLink("workshops", N_("Workshops"), f"{base}/workshops"),
             ]
             if self.manages(region):
                 nav_links.append(NavLink("import", N_("Import"), f"{base}/import"))
