@@ -62,14 +62,9 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
     that it fits in memory), haversine on all of them, then the engine's own scoring
     and top-K — the straightforward way to write it."""
     from sidestream.domain.geo import haversine_km
-    from sidestream.matching.engine import (
-        PairTables,
-        _fill_class_temperatures,
-        _score_chunk,
-        engine_for,
-        pair_arrays,
-    )
+    from sidestream.matching.engine import _fill_class_temperatures, engine_for, pair_arrays
     from sidestream.matching.prepare import prepare_flows
+    from sidestream.matching.ranking import COLUMNS, PairTables, score_chunk
 
     eng = engine_for()
     prepared = prepare_flows(frame, eng.kb, eng.classifier)
@@ -103,8 +98,8 @@ def naive_cross_join(frame: pd.DataFrame, params: Any, chunk: int = 400) -> pd.D
         within = km <= radius[si]
         compatible = eng.compat.rule_index[s["cls"][si], d["cls"][di]] != -1
         keep = within & compatible
-        out.append(_score_chunk(si[keep], di[keep], km[keep], s, d, radius, tables, params))
-    result = pd.concat(out, ignore_index=True)
+        out.append(pd.DataFrame(score_chunk(si[keep], di[keep], km[keep], s, d, radius, tables, params)))
+    result = pd.concat(out, ignore_index=True)[COLUMNS]
     result["supply_id"] = supplies["id"].to_numpy()[result["supply_pos"].to_numpy(np.intp)]
     result["demand_id"] = demands["id"].to_numpy()[result["demand_pos"].to_numpy(np.intp)]
     return result
