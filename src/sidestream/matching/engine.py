@@ -42,6 +42,7 @@ from sidestream.matching.ranking import (
 
 Progress = Callable[[int, int], None]
 SINGLE_PARTITION_MAX_FLOWS = 60_000
+PARTITION_MAX_SUPPLIES = 3_000
 # Shares of each supply's radius scored in turn; farther pairs only where they could rank.
 ROUNDS = (0.4, 0.7, 1.0)
 UNIT_CODES = {"t/yr": 1, "MWh/yr": 2, "m3/yr": 3, "Nm3/yr": 4, "m2": 5, "m3": 6, "m": 7, "h/yr": 8}
@@ -176,27 +177,33 @@ def match(
     return Matches(pairs, supplies, demands, params, eng, stats)
 
 
+def _lookup(values: pd.Series, mapping: dict[Any, Any], default: Any, dtype: Any) -> NDArray[Any]:
+    """``values.map(mapping)`` with a default, computed once per distinct value (flow
+    tables repeat a handful of classes, units and categories thousands of times)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=dtype)
+    return table.take(codes)  # code −1 (missing) takes the trailing default
+
+
 def _fill_class_temperatures(frame: pd.DataFrame, eng: Engine) -> None:
     """Flows without a stated temperature get their heat class's band midpoint, marked."""
-    stated = frame["temperature_c"].notna()
-
+    stated = frame["temperature_c"].notna().to_numpy()
     midpoints = {
         cid: float(sum(rc.temperature_c) / 2) for cid, rc in eng.kb.classes.items() if rc.temperature_c
     }
-    mids = frame["class_id"].map(midpoints).astype(float)
-    frame["temperature_assumed"] = ~stated & mids.notna()
-    frame["temperature_c"] = frame["temperature_c"].fillna(mids)
+    mids = _lookup(frame["class_id"], midpoints, np.nan, float)
+    frame["temperature_assumed"] = ~stated & ~np.isnan(mids)
+    frame["temperature_c"] = np.where(stated, frame["temperature_c"].to_numpy(float), mids)
 
 
 def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
-    cls = frame["class_id"].map(eng.compat.index).fillna(-1).astype(np.intp)
     return {
         "lat": frame["lat"].to_numpy(float),
         "lon": frame["lon"].to_numpy(float),
-        "cls": cls.to_numpy(np.intp),
+        "cls": _lookup(frame["class_id"], eng.compat.index, -1, np.intp),
         "conf": frame["class_confidence"].to_numpy(float),
         "amount": frame["annual_quantity"].to_numpy(float),
-        "unit": frame["annual_unit"].map(UNIT_CODES).fillna(0).to_numpy(np.int64),
+        "unit": _lookup(frame["annual_unit"], UNIT_CODES, 0, np.int64),
         "months": frame["months_mask"].to_numpy(np.int64),
         "temp": frame["temperature_c"].to_numpy(float),
         "hazardous": frame["hazardous"].to_numpy(bool),
@@ -228,22 +235,28 @@ def _run(
     s, d = pair_arrays(supplies, demands, eng)
     s_ok = np.flatnonzero(s["cls"] >= 0)
     d_ok = np.flatnonzero(d["cls"] >= 0)
-    radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
+    category_code, categories = pd.factorize(s["category"], use_na_sentinel=True)
+    by_category = [*(params.radius_for(c) for c in categories), params.radius_for(None)]
+    radius = np.array(by_category, dtype=float).take(category_code)
     class_category = [eng.kb.classes[c].category.value for c in compat.class_ids]
     tables = PairTables.build(compat, params, class_category)
     n_total = len(supplies) + len(demands)
     cell_km = params.partition_km
     if cell_km is None:
         cell_km = 1e9 if n_total <= SINGLE_PARTITION_MAX_FLOWS else max(2 * params.max_radius_km, 100.0)
-    parts = list(
-        partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
-                   cell_km, float(radius.max(initial=0.0)))
-    )  # fmt: skip
-
+    # A small region is one partition (one tree, one pass); batches of supplies bound
+    # the memory of crowded cells at national scale.
+    batch = max(len(supplies), 1) if n_total <= SINGLE_PARTITION_MAX_FLOWS else PARTITION_MAX_SUPPLIES
+    # Pruning pays where supplies have hundreds of candidates, not in a small region.
+    shares = ROUNDS if n_total > SINGLE_PARTITION_MAX_FLOWS else (1.0,)
     rounds = [
         (share, beyond_bound(s, d, radius, tables, radius * share) if share < 1 else np.zeros(0))
-        for share in ROUNDS
+        for share in shares
     ]
+    parts = list(
+        partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
+                   cell_km, float(radius.max(initial=0.0)), max_supplies=batch)
+    )  # fmt: skip
 
     def run_partition(
         part: tuple[NDArray[np.intp], NDArray[np.intp]],

@@ -439,10 +439,11 @@ def top_k(
     """
     if group.size == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp)
-    levels = np.uint64(2**32 - 1)
-    quant = (np.clip(score, 0.0, 1.0) * float(levels)).astype(np.uint64)
+    # 31-bit levels: float → int32 is one SIMD instruction, float → 64-bit is not.
+    levels = 2**31 - 1
+    below = levels - (np.clip(score, 0.0, 1.0) * float(levels)).astype(np.int32)
     local = (group - group.min()).astype(np.uint64)
-    key = (local << np.uint64(32)) | (levels - quant)
+    key = (local << np.uint64(32)) | below.astype(np.uint64)
     ordered = np.sort(key)
     g = ordered >> np.uint64(32)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
