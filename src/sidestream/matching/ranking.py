@@ -451,7 +451,20 @@ def top_k(
     threshold = np.zeros(int(g[-1]) + 1, dtype=np.uint64)
     threshold[g[starts].astype(np.intp)] = ordered[starts + np.minimum(lengths, k) - 1]
     survivors = np.flatnonzero(key <= threshold.take(local.astype(np.intp)))
-    exact = survivors[np.lexsort((tie[survivors], distance[survivors], -score[survivors], group[survivors]))]
+    # Order survivors by key; only runs of equal keys (same group, scores within one
+    # quantum) need the exact (score, distance, tie) order.
+    survivor_key = key[survivors]
+    by_key = np.argsort(survivor_key, kind="stable")
+    exact = survivors[by_key]
+    survivor_key = survivor_key[by_key]
+    same = survivor_key[1:] == survivor_key[:-1]
+    if same.any():
+        in_run = np.zeros(exact.size, dtype=bool)
+        in_run[1:] |= same
+        in_run[:-1] |= same
+        pos = np.flatnonzero(in_run)
+        sub = exact[pos]
+        exact[pos] = sub[np.lexsort((tie[sub], distance[sub], -score[sub], survivor_key[pos]))]
     g2 = group[exact]
     starts2 = np.flatnonzero(np.r_[True, g2[1:] != g2[:-1]])
     rank = np.arange(g2.size) - np.repeat(starts2, np.diff(np.r_[starts2, g2.size]))
