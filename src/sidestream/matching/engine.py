@@ -124,8 +124,12 @@ def _missing(value: Any) -> bool:
 
 
 def _select(frame: pd.DataFrame, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    supplies = frame[frame["direction"] == "supply"].sort_values("id", kind="stable")
-    demands = frame[frame["direction"] == "demand"].sort_values("id", kind="stable")
+    # One stable sort by id and one ``take`` per side: the prepared frame is wide, and
+    # every pandas filter or sort copies all of its columns.
+    by_id = np.argsort(frame["id"].to_numpy(dtype=object), kind="stable")
+    direction = frame["direction"].to_numpy(dtype=object)[by_id]
+    supplies = frame.take(by_id[direction == "supply"])
+    demands = frame.take(by_id[direction == "demand"])
     if params.supply_ids:
         missing = sorted(set(params.supply_ids) - set(supplies["id"]))
         if missing:

@@ -44,7 +44,7 @@ def _row_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[NDArray[np.intp], 
 def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier) -> pd.DataFrame:
     """Add ``class_id``, ``class_confidence``, ``category`` (inferred when missing),
     ``temperature_c`` (from the text when missing) and ``hazardous``."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only; copy-on-write keeps ``frame`` intact
     keys = ["resource", "ewc", "nace", "category", "direction"]
     row_code, distinct = _row_codes(out, keys)
     results = [
