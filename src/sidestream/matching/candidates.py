@@ -99,8 +99,10 @@ def candidate_pairs(
     parts_s: list[NDArray[np.intp]] = []
     parts_d: list[NDArray[np.intp]] = []
     parts_c: list[NDArray[np.float64]] = []
-    for r in np.unique(radius):
+    for r in np.unique(s_radius_km):
         sel = np.flatnonzero(radius == r)
+        if sel.size == 0:
+            continue
         q_points = np.column_stack([s_xyz[q_supply[sel]], q_layer[sel] * LAYER_GAP])
         q_tree = cKDTree(q_points)
         found = q_tree.sparse_distance_matrix(d_tree, chord_for_km(float(r)), output_type="ndarray")

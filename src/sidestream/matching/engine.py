@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -29,19 +30,22 @@ from sidestream.io.raw import RawTable
 from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
 from sidestream.knowledge.classifier import Classifier
 from sidestream.matching.candidates import candidate_pairs, partitions
-from sidestream.matching.compatibility import (
-    FAMILY_BASE,
-    NO_RULE,
-    SAME_RESOURCE,
-    CompatibilityTable,
-    build_compatibility,
-)
+from sidestream.matching.compatibility import CompatibilityTable, build_compatibility
 from sidestream.matching.params import MatchParams
 from sidestream.matching.prepare import prepare_flows
-from sidestream.matching.scoring import PairInputs, fast_score, score_pairs
+from sidestream.matching.ranking import (
+    COLUMNS,
+    PairTables,
+    add_derived,
+    beyond_bound,
+    rank_progressive,
+)
 
 Progress = Callable[[int, int], None]
 SINGLE_PARTITION_MAX_FLOWS = 60_000
+PARTITION_MAX_SUPPLIES = 3_000
+# Shares of each supply's radius scored in turn; farther pairs only where they could rank.
+ROUNDS = (0.4, 0.7, 1.0)
 UNIT_CODES = {"t/yr": 1, "MWh/yr": 2, "m3/yr": 3, "Nm3/yr": 4, "m2": 5, "m3": 6, "m": 7, "h/yr": 8}
 
 
@@ -59,15 +63,18 @@ class Engine:
         return cls(kb, Classifier(kb), build_compatibility(kb))
 
 
-_ENGINES: dict[int, Engine] = {}
+@cache
+def default_engine() -> Engine:
+    """The engine of the packaged knowledge base, compiled once per process."""
+    return Engine.from_kb(default_knowledge_base())
 
 
 def engine_for(kb: KnowledgeBase | None = None) -> Engine:
-    kb = kb or default_knowledge_base()
-    key = id(kb)
-    if key not in _ENGINES:
-        _ENGINES[key] = Engine.from_kb(kb)
-    return _ENGINES[key]
+    """The cached default engine, or a fresh one for a custom knowledge base (reuse
+    :meth:`Engine.from_kb` yourself to amortise it over many runs)."""
+    if kb is None or kb is default_knowledge_base():
+        return default_engine()
+    return Engine.from_kb(kb)
 
 
 @dataclass
@@ -119,8 +126,12 @@ def _missing(value: Any) -> bool:
 
 
 def _select(frame: pd.DataFrame, params: MatchParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    supplies = frame[frame["direction"] == "supply"].sort_values("id", kind="stable")
-    demands = frame[frame["direction"] == "demand"].sort_values("id", kind="stable")
+    # One stable sort by id and one ``take`` per side: the prepared frame is wide, and
+    # every pandas filter or sort copies all of its columns.
+    by_id = np.argsort(frame["id"].to_numpy(dtype=object), kind="stable")
+    direction = frame["direction"].to_numpy(dtype=object)[by_id]
+    supplies = frame.take(by_id[direction == "supply"])
+    demands = frame.take(by_id[direction == "demand"])
     if params.supply_ids:
         missing = sorted(set(params.supply_ids) - set(supplies["id"]))
         if missing:
@@ -172,27 +183,33 @@ def match(
     return Matches(pairs, supplies, demands, params, eng, stats)
 
 
+def _lookup(values: pd.Series, mapping: dict[Any, Any], default: Any, dtype: Any) -> NDArray[Any]:
+    """``values.map(mapping)`` with a default, computed once per distinct value (flow
+    tables repeat a handful of classes, units and categories thousands of times)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=dtype)
+    return table.take(codes)  # code −1 (missing) takes the trailing default
+
+
 def _fill_class_temperatures(frame: pd.DataFrame, eng: Engine) -> None:
     """Flows without a stated temperature get their heat class's band midpoint, marked."""
-    stated = frame["temperature_c"].notna()
-
+    stated = frame["temperature_c"].notna().to_numpy()
     midpoints = {
         cid: float(sum(rc.temperature_c) / 2) for cid, rc in eng.kb.classes.items() if rc.temperature_c
     }
-    mids = frame["class_id"].map(midpoints).astype(float)
-    frame["temperature_assumed"] = ~stated & mids.notna()
-    frame["temperature_c"] = frame["temperature_c"].fillna(mids)
+    mids = _lookup(frame["class_id"], midpoints, np.nan, float)
+    frame["temperature_assumed"] = ~stated & ~np.isnan(mids)
+    frame["temperature_c"] = np.where(stated, frame["temperature_c"].to_numpy(float), mids)
 
 
 def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
-    cls = frame["class_id"].map(eng.compat.index).fillna(-1).astype(np.intp)
     return {
         "lat": frame["lat"].to_numpy(float),
         "lon": frame["lon"].to_numpy(float),
-        "cls": cls.to_numpy(np.intp),
+        "cls": _lookup(frame["class_id"], eng.compat.index, -1, np.intp),
         "conf": frame["class_confidence"].to_numpy(float),
         "amount": frame["annual_quantity"].to_numpy(float),
-        "unit": frame["annual_unit"].map(UNIT_CODES).fillna(0).to_numpy(np.int64),
+        "unit": _lookup(frame["annual_unit"], UNIT_CODES, 0, np.int64),
         "months": frame["months_mask"].to_numpy(np.int64),
         "temp": frame["temperature_c"].to_numpy(float),
         "hazardous": frame["hazardous"].to_numpy(bool),
@@ -208,6 +225,8 @@ def pair_arrays(
     s, d = _arrays(supplies, eng), _arrays(demands, eng)
     actors = pd.factorize(pd.concat([supplies["actor"], demands["actor"]]).str.strip().str.lower())[0]
     s["actor"], d["actor"] = actors[: len(supplies)], actors[len(supplies) :]
+    add_derived(s, demand=False)
+    add_derived(d, demand=True)
     return s, d
 
 
@@ -222,33 +241,50 @@ def _run(
     s, d = pair_arrays(supplies, demands, eng)
     s_ok = np.flatnonzero(s["cls"] >= 0)
     d_ok = np.flatnonzero(d["cls"] >= 0)
-    radius = np.array([params.radius_for(c) for c in s["category"]], dtype=float)
+    category_code, categories = pd.factorize(s["category"], use_na_sentinel=True)
+    by_category = [*(params.radius_for(c) for c in categories), params.radius_for(None)]
+    radius = np.array(by_category, dtype=float).take(category_code)
     class_category = [eng.kb.classes[c].category.value for c in compat.class_ids]
     tables = PairTables.build(compat, params, class_category)
     n_total = len(supplies) + len(demands)
     cell_km = params.partition_km
     if cell_km is None:
         cell_km = 1e9 if n_total <= SINGLE_PARTITION_MAX_FLOWS else max(2 * params.max_radius_km, 100.0)
+    # A small region is one partition (one tree, one pass); batches of supplies bound
+    # the memory of crowded cells at national scale.
+    batch = max(len(supplies), 1) if n_total <= SINGLE_PARTITION_MAX_FLOWS else PARTITION_MAX_SUPPLIES
+    # Pruning pays where supplies have hundreds of candidates, not in a small region.
+    shares = ROUNDS if n_total > SINGLE_PARTITION_MAX_FLOWS else (1.0,)
+    rounds = [
+        (share, beyond_bound(s, d, radius, tables, radius * share) if share < 1 else np.zeros(0))
+        for share in shares
+    ]
     parts = list(
         partitions(s["lat"][s_ok], s["lon"][s_ok], d["lat"][d_ok], d["lon"][d_ok],
-                   cell_km, float(radius.max(initial=0.0)))
+                   cell_km, float(radius.max(initial=0.0)), max_supplies=batch)
     )  # fmt: skip
 
-    def run_partition(part: tuple[NDArray[np.intp], NDArray[np.intp]]) -> tuple[pd.DataFrame | None, int]:
+    def run_partition(
+        part: tuple[NDArray[np.intp], NDArray[np.intp]],
+    ) -> tuple[dict[str, NDArray[Any]] | None, int]:
         ps, pd_ = part
         si_glob, di_glob = s_ok[ps], d_ok[pd_]
-        cand = candidate_pairs(
-            s["lat"][si_glob], s["lon"][si_glob], s["cls"][si_glob], radius[si_glob],
-            d["lat"][di_glob], d["lon"][di_glob], d["cls"][di_glob], compat,
-        )  # fmt: skip
-        if len(cand) == 0:
-            return None, 0
-        si, di = si_glob[cand.supply], di_glob[cand.demand]
-        return _score_chunk(si, di, cand.straight_km, s, d, radius, tables, params), len(cand)
+        d_lat, d_lon, d_cls = d["lat"][di_glob], d["lon"][di_glob], d["cls"][di_glob]
+
+        def query(
+            local: NDArray[np.intp], radii: NDArray[np.float64]
+        ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+            sg = si_glob[local]
+            cand = candidate_pairs(
+                s["lat"][sg], s["lon"][sg], s["cls"][sg], radii, d_lat, d_lon, d_cls, compat
+            )
+            return local[cand.supply], di_glob[cand.demand], cand.straight_km
+
+        return rank_progressive(query, si_glob, s, d, radius, rounds, tables, params)
 
     # Partitions are independent (that is what makes them Dask-ready); numpy and
     # scipy release the GIL in their heavy loops, so threads use both cores here.
-    chunks: list[pd.DataFrame] = []
+    chunks: list[dict[str, NDArray[Any]]] = []
     scored_total = 0
     workers = min(params.workers or (os.cpu_count() or 1), max(len(parts), 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -259,177 +295,14 @@ def _run(
                 chunks.append(chunk)
             if progress:
                 progress(done, len(parts))
-    columns = ["supply_pos", "demand_pos", "score", "rank", "distance_km", "straight_km", "rule_code",
-               "cop", "overlap_months", "exchanged", "beyond_typical_km", *PART_COLUMNS]  # fmt: skip
-    pairs = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
-    if len(pairs):
-        pairs = pairs.sort_values(["supply_pos", "rank"], kind="stable").reset_index(drop=True)
-    pairs["supply_id"] = supplies["id"].to_numpy()[pairs["supply_pos"].to_numpy(np.intp)]
-    pairs["demand_id"] = demands["id"].to_numpy()[pairs["demand_pos"].to_numpy(np.intp)]
+    pairs = pd.DataFrame({c: np.concatenate([ch[c] for ch in chunks]) for c in COLUMNS}) if chunks else None
+    if pairs is None:
+        pairs = pd.DataFrame(columns=COLUMNS)
+    elif len(pairs):
+        order = np.lexsort((pairs["rank"].to_numpy(), pairs["supply_pos"].to_numpy()))
+        pairs = pairs.take(order).reset_index(drop=True)
+    s_pos = pairs["supply_pos"].to_numpy(np.intp)
+    d_pos = pairs["demand_pos"].to_numpy(np.intp)
+    pairs["supply_id"] = supplies["id"].array.take(s_pos)
+    pairs["demand_id"] = demands["id"].array.take(d_pos)
     return pairs, {"candidates_scored": scored_total, "partitions": len(parts)}
-
-
-PART_COLUMNS = [f"part_{name}" for name in
-                ("compatibility", "confidence", "distance", "quantity", "timing", "temperature")]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PairTables:
-    """Everything about a pair that depends only on its two classes, as flat C×C
-    lookup tables: one ``take`` per property instead of a chain of ``where``s over
-    millions of pairs."""
-
-    n_classes: int
-    code: NDArray[np.int32]
-    strength: NDArray[np.float64]
-    detour: NDArray[np.float64]
-    scale_cap_km: NDArray[np.float64]
-    rule_min_temp: NDArray[np.float64]
-    forbids_hazardous: NDArray[np.bool_]
-    thermal: NDArray[np.bool_]
-    heat_pump: NDArray[np.bool_]
-
-    @classmethod
-    def build(cls, compat: CompatibilityTable, params: MatchParams, class_category: list[str]) -> PairTables:
-        code = compat.rule_index
-        n = code.shape[0]
-        explicit = code >= 0
-        family = code <= FAMILY_BASE
-        rc = np.where(explicit, code, 0)
-        fc = np.where(family, FAMILY_BASE - code, 0)
-        implicit_detour = np.array(
-            [params.detour.get(compat.transport(SAME_RESOURCE, c), 1.3) for c in class_category]
-        )
-        detour = np.broadcast_to(implicit_detour[:, None], code.shape).copy()
-        scale_cap = np.full(code.shape, np.inf)
-        rule_min = np.full(code.shape, np.nan)
-        forbids = np.broadcast_to(compat.food_demand[None, :], code.shape).copy()
-        if compat.rules:
-            rule_detour = np.array([params.detour.get(t, 1.3) for t in compat.rule_transport])
-            detour = np.where(explicit, rule_detour[rc], detour)
-            # A rule's distance limit is its typical reach: beyond it the score falls
-            # fast, but the pair stays visible up to the category's search radius.
-            scale_cap = np.where(explicit, compat.rule_max_km[rc], scale_cap)
-            rule_min = np.where(explicit, compat.rule_min_temp[rc], rule_min)
-            forbids |= explicit & (compat.rule_non_hazardous[rc] | compat.rule_food[rc])
-        if compat.families:
-            fam_detour = np.array([params.detour.get(f.transport, 1.3) for f in compat.families])
-            fam_food = np.array([f.food_or_feed for f in compat.families], dtype=bool)
-            detour = np.where(family, fam_detour[fc], detour)
-            forbids |= family & fam_food[fc]
-        thermal = (compat.thermal[:, None] & compat.thermal[None, :]) | (
-            compat.thermal[:, None] & compat.heat_demand[None, :]
-        )
-        return cls(
-            n_classes=n,
-            code=code.ravel(),
-            strength=compat.strength.ravel(),
-            detour=detour.ravel(),
-            scale_cap_km=scale_cap.ravel(),
-            rule_min_temp=rule_min.ravel(),
-            forbids_hazardous=forbids.ravel(),
-            thermal=thermal.ravel(),
-            # Physics, not rules: any heat need can be served through a heat pump.
-            heat_pump=np.broadcast_to(compat.heat_demand[None, :], code.shape).ravel().copy(),
-        )
-
-
-def _score_chunk(
-    si: NDArray[np.intp],
-    di: NDArray[np.intp],
-    straight_km: NDArray[np.float64],
-    s: dict[str, NDArray[Any]],
-    d: dict[str, NDArray[Any]],
-    radius: NDArray[np.float64],
-    tables: PairTables,
-    params: MatchParams,
-) -> pd.DataFrame:
-    pair = s["cls"][si] * tables.n_classes + d["cls"][di]
-    code = tables.code.take(pair)
-    route = straight_km * tables.detour.take(pair)
-    supply_radius = radius.take(si)
-    scale = np.fmin(supply_radius, tables.scale_cap_km.take(pair))
-    inputs = PairInputs(
-        strength=tables.strength.take(pair),
-        confidence_supply=s["conf"].take(si),
-        confidence_demand=d["conf"].take(di),
-        route_km=route,
-        radius_km=supply_radius,
-        distance_scale_km=scale,
-        supply_amount=s["amount"].take(si),
-        demand_amount=d["amount"].take(di),
-        same_unit=(s["unit"].take(si) == d["unit"].take(di)) & (s["unit"].take(si) > 0),
-        supply_months=s["months"].take(si),
-        demand_months=d["months"].take(di),
-        thermal=tables.thermal.take(pair),
-        supply_temp=s["temp"].take(si),
-        demand_temp=d["temp"].take(di),
-        heat_pump_allowed=tables.heat_pump.take(pair),
-        rule_min_temp=tables.rule_min_temp.take(pair),
-        hazardous_supply=s["hazardous"].take(si),
-        forbids_hazardous=tables.forbids_hazardous.take(pair),
-    )
-    score, feasible = fast_score(inputs, params.heat_pump_max_lift_k, params.carnot_fraction)
-    keep = (
-        feasible
-        & (score >= params.min_score)
-        & (code != NO_RULE)
-        & (s["actor"].take(si) != d["actor"].take(di))
-    )
-    idx = np.flatnonzero(keep)
-    top, rank = top_k(si[idx], score[idx], route[idx], di[idx], params.top_k)
-    sel = idx[top]
-    detail = score_pairs(inputs.subset(sel), params.heat_pump_max_lift_k, params.carnot_fraction)
-    out = {
-        "supply_pos": si[sel],
-        "demand_pos": di[sel],
-        "score": score[sel],
-        "rank": rank + 1,
-        "distance_km": route[sel],
-        "straight_km": straight_km[sel],
-        "rule_code": code[sel],
-        "cop": detail.cop,
-        "overlap_months": detail.overlap_months,
-        "exchanged": detail.exchanged,
-        "beyond_typical_km": (route[sel] > scale[sel]),
-    }
-    for name, values in detail.parts.items():
-        out[f"part_{name}"] = np.broadcast_to(values, sel.shape)
-    return pd.DataFrame(out)
-
-
-def top_k(
-    group: NDArray[np.intp],
-    score: NDArray[np.float64],
-    distance: NDArray[np.float64],
-    tie: NDArray[np.intp],
-    k: int,
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Positions of the best ``k`` per group (score desc, distance asc, tie asc) and
-    their 0-based ranks.
-
-    Two stages keep this fast on tens of millions of pairs: one integer sort on
-    (group, quantised score) keeps each group's best k *and everything tied with the
-    k-th*, then an exact lexicographic sort orders the few survivors.
-
-    >>> top_k(np.array([0, 0, 1]), np.array([0.2, 0.9, 0.5]), np.zeros(3), np.arange(3), 1)
-    (array([1, 2]), array([0, 0]))
-    """
-    if group.size == 0:
-        return np.empty(0, np.intp), np.empty(0, np.intp)
-    levels = np.uint64(2**32 - 1)
-    quant = (np.clip(score, 0.0, 1.0) * float(levels)).astype(np.uint64)
-    key = group.astype(np.uint64) * np.uint64(2**32) + (levels - quant)
-    order = np.argsort(key, kind="stable")
-    g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    lengths = np.diff(np.r_[starts, g.size])
-    kth = starts + np.minimum(lengths, k) - 1
-    threshold = np.repeat(key[order][kth], lengths)
-    survivors = order[key[order] <= threshold]
-    exact = survivors[np.lexsort((tie[survivors], distance[survivors], -score[survivors], group[survivors]))]
-    g2 = group[exact]
-    starts2 = np.flatnonzero(np.r_[True, g2[1:] != g2[:-1]])
-    rank = np.arange(g2.size) - np.repeat(starts2, np.diff(np.r_[starts2, g2.size]))
-    keep = rank < k
-    return exact[keep], rank[keep]

@@ -7,8 +7,11 @@ with the number of flows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sidestream.knowledge.base import KnowledgeBase
 from sidestream.knowledge.classifier import Classifier
@@ -18,36 +21,52 @@ def _opt(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _row_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[NDArray[np.intp], list[tuple[object, ...]]]:
+    """One integer per row identifying its combination of ``keys`` values, and the
+    distinct combinations (missing values as None), in order of first appearance."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    uniques: list[NDArray[Any]] = []
+    codes: list[NDArray[np.intp]] = []
+    for key in keys:
+        code, values = pd.factorize(frame[key], use_na_sentinel=True)
+        codes.append(code)
+        uniques.append(np.asarray(values, dtype=object))
+        # Re-factorise after each column so the combined code never overflows.
+        combined = pd.factorize(combined * (len(values) + 1) + (code + 1))[0].astype(np.int64)
+    first = np.unique(combined, return_index=True)[1]
+    first = first[np.argsort(combined[first], kind="stable")]
+    rows = [
+        tuple(None if codes[j][i] < 0 else uniques[j][codes[j][i]] for j in range(len(keys))) for i in first
+    ]
+    return combined.astype(np.intp), rows
+
+
 def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier) -> pd.DataFrame:
     """Add ``class_id``, ``class_confidence``, ``category`` (inferred when missing),
     ``temperature_c`` (from the text when missing) and ``hazardous``."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only; copy-on-write keeps ``frame`` intact
     keys = ["resource", "ewc", "nace", "category", "direction"]
-    sub = out[keys].astype(object).where(out[keys].notna(), None)
-    uniq = sub.drop_duplicates()
+    row_code, distinct = _row_codes(out, keys)
     results = [
         classifier.classify(
             str(resource), ewc=_opt(ewc), nace=_opt(nace), category=_opt(cat), direction=_opt(direction)
         )
-        for resource, ewc, nace, cat, direction in uniq.itertuples(index=False, name=None)
+        for resource, ewc, nace, cat, direction in distinct
     ]
-    table = uniq.copy()
-    table["class_id"] = [c.class_id for c in results]
-    table["class_confidence"] = [c.confidence for c in results]
-    table["text_temperature_c"] = [c.temperature_c for c in results]
-    table["inferred_category"] = [c.category.value if c.category else None for c in results]
-    merged = sub.merge(table, on=keys, how="left")
-    out["class_id"] = merged["class_id"].to_numpy()
-    out["class_confidence"] = merged["class_confidence"].astype(float).to_numpy()
-    explicit_temp = pd.to_numeric(out["temperature_c"], errors="coerce")
-    out["temperature_c"] = explicit_temp.fillna(
-        pd.to_numeric(merged["text_temperature_c"], errors="coerce").set_axis(out.index)
+    class_id = np.array([c.class_id for c in results], dtype=object)
+    out["class_id"] = class_id.take(row_code) if len(results) else np.array([], dtype=object)
+    out["class_confidence"] = np.array([c.confidence for c in results], dtype=float).take(row_code)
+    text_temp = np.array(
+        [np.nan if c.temperature_c is None else c.temperature_c for c in results], dtype=float
     )
+    explicit_temp = pd.to_numeric(out["temperature_c"], errors="coerce")
+    out["temperature_c"] = explicit_temp.fillna(pd.Series(text_temp.take(row_code), index=out.index))
+    inferred = np.array([c.category.value if c.category else None for c in results], dtype=object)
     category = out["category"].astype(object)
     out["category_inferred"] = category.isna().to_numpy()
-    out["category"] = category.where(category.notna(), merged["inferred_category"].to_numpy())
+    out["category"] = category.where(category.notna(), inferred.take(row_code))
     hazard_of = {cid: rc.hazardous for cid, rc in kb.classes.items()}
-    class_hazard = out["class_id"].map(hazard_of).fillna(False).astype(bool)
+    class_hazard = np.array([bool(hazard_of.get(c) or False) for c in class_id], dtype=bool).take(row_code)
     if "hazardous" in out:
         # The EWC entry (True/False) is more specific than the class default (None).
         stated = out["hazardous"].map({True: 1, False: 0}).fillna(-1).to_numpy()

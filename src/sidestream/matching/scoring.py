@@ -136,16 +136,33 @@ def _temperature(
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
     """Temperature part, too-cold flag and COP for thermal pairs (all arrays full size)."""
     n = p.strength.size
-    target = np.fmax(p.demand_temp, p.rule_min_temp)
-    known_t = p.thermal & np.isfinite(p.supply_temp) & np.isfinite(target)
-    direct = known_t & (p.supply_temp >= target)
-    lift = np.where(known_t, target - p.supply_temp, 0.0)
+    thermal, supply_temp, target, pump = (
+        np.broadcast_to(a, (n,))
+        for a in (p.thermal, p.supply_temp, np.fmax(p.demand_temp, p.rule_min_temp), p.heat_pump_allowed)
+    )
+    return temperature_part(thermal, supply_temp, target, pump, max_lift_k, carnot_fraction)
+
+
+def temperature_part(
+    thermal: NDArray[np.bool_],
+    supply_temp: NDArray[np.float64],
+    target: NDArray[np.float64],
+    heat_pump_allowed: NDArray[np.bool_],
+    max_lift_k: float,
+    carnot_fraction: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Temperature part, too-cold flag and COP; ``target`` is the temperature the sink
+    needs (max of its own and the rule's minimum), NaN if unknown."""
+    n = thermal.size
+    known_t = thermal & np.isfinite(supply_temp) & np.isfinite(target)
+    direct = known_t & (supply_temp >= target)
+    lift = np.where(known_t, target - supply_temp, 0.0)
     needs_pump = known_t & ~direct
-    pump_ok = needs_pump & p.heat_pump_allowed & (lift <= max_lift_k)
+    pump_ok = needs_pump & heat_pump_allowed & (lift <= max_lift_k)
     cop = np.full(n, np.nan)
     if pump_ok.any():
-        cop[pump_ok] = heat_pump_cop(p.supply_temp[pump_ok], target[pump_ok], carnot_fraction)
-    part = np.where(p.thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
+        cop[pump_ok] = heat_pump_cop(supply_temp[pump_ok], target[pump_ok], carnot_fraction)
+    part = np.where(thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
     part = np.where(direct, 1.0, part)
     part = np.where(pump_ok, np.clip(0.35 + 0.1 * np.nan_to_num(cop), 0.5, 0.85), part)
     return part, needs_pump & ~pump_ok, cop
@@ -172,7 +189,11 @@ def fast_score(
     log_sum += w["timing"] * np.log(np.maximum(overlap, 1) / needed)
     thermal = np.flatnonzero(p.thermal)
     if thermal.size:
-        part, too_cold, _ = _temperature(p.subset(thermal), max_lift_k, carnot_fraction)
+        part, too_cold, _ = temperature_part(
+            np.ones(thermal.size, dtype=bool), p.supply_temp[thermal],
+            np.fmax(p.demand_temp[thermal], p.rule_min_temp[thermal]), p.heat_pump_allowed[thermal],
+            max_lift_k, carnot_fraction,
+        )  # fmt: skip
         log_sum[thermal] += w["temperature"] * np.log(np.clip(part, MIN_PART, 1.0))
         feasible[thermal] &= ~too_cold
     score = np.where(feasible, np.exp(log_sum / sum(w.values())), 0.0)
