@@ -58,6 +58,10 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+PG_POOL_SIZE = 20
+PG_POOL_OVERFLOW = 25
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for ``url`` with Sidestream's connection settings.
 
@@ -78,6 +82,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # FastAPI runs sync routes on a pool of 40 threads; SQLAlchemy's default of 5 + 10
+    # connections made a burst of 60 workshop voters wait past the pool timeout.
+    kwargs.setdefault("pool_size", PG_POOL_SIZE)
+    kwargs.setdefault("max_overflow", PG_POOL_OVERFLOW)
     return create_engine(parsed, **kwargs)
 
 
