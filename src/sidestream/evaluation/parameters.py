@@ -176,6 +176,15 @@ def internal_unit(key: str) -> str:
 
 def _convert(key: str, value: float, unit: str, nok_per_eur: float) -> float:
     """``value unit`` in the internal unit of ``key``; NOK becomes EUR at the rate."""
+    try:
+        return _convert_checked(key, value, unit, nok_per_eur)
+    except InvalidDataError:
+        raise
+    except Exception as exc:  # pint raises many kinds (offset units, overflow): all mean "bad unit"
+        raise InvalidDataError(f"parameter {key}: cannot use {value} {unit!r}: {exc}") from None
+
+
+def _convert_checked(key: str, value: float, unit: str, nok_per_eur: float) -> float:
     ureg = registry()
     target = internal_unit(key)
     try:
