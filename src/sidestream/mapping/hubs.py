@@ -40,6 +40,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from networkx.algorithms.flow import edmonds_karp
 from scipy.spatial import ConvexHull, QhullError
 from sklearn.cluster import DBSCAN
 
@@ -319,7 +320,9 @@ def max_exchange(
             graph.add_edge(("d", d), "SINK")
     if not pairs:
         return 0.0, {}
-    value, flow = nx.maximum_flow(graph, "SOURCE", "SINK")
+    # Edmonds–Karp: networkx's default preflow-push fails (KeyError on the sink) when
+    # zero capacities cut the sink off; found by the hypothesis test.
+    value, flow = nx.maximum_flow(graph, "SOURCE", "SINK", flow_func=edmonds_karp)
     per_pair = {(s, d): float(flow[("s", s)][("d", d)]) for s, d, _ in pairs}
     return float(value), per_pair
 
