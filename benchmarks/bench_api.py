@@ -56,7 +56,7 @@ WRK_SCRIPT = Path(__file__).parent / "wrk_report.lua"
 CONCURRENCY = 50
 WORKERS = 2
 REQUEST_TIMEOUT_S = 60.0
-STARTUP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 180.0
 POSTGRES_ADMIN_URL = os.environ.get(
     "SIDESTREAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

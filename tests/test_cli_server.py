@@ -60,7 +60,7 @@ def test_serve_checks_migrations_then_starts_uvicorn(env: str, monkeypatch: pyte
     assert "http://127.0.0.1:8123/" in result.stdout and "/api/docs" in result.stdout
     assert calls == [{"target": "sidestream.web.app:web_app_from_env", "factory": True, "host": "127.0.0.1",
                       "port": 8123, "reload": False, "workers": 1, "access_log": True,
-                      "log_level": "info"}]  # fmt: skip
+                      "timeout_worker_healthcheck": 120, "log_level": "info"}]  # fmt: skip
 
 
 def test_serve_with_workers_and_without_access_log(env: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from sidestream.store.models import User
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+WORKER_HEALTHCHECK_SECONDS = 120
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage personal API tokens.", no_args_is_help=True)
 
@@ -67,6 +68,10 @@ def serve(
         reload=reload,
         workers=workers,
         access_log=access_log,
+        # A worker answers the supervisor's health check only once its imports (pandas,
+        # scipy, the matching engine) are done: on a busy machine that takes longer than
+        # uvicorn's default 5 s, and the worker would be killed and restarted forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_level="info",
     )
 

@@ -5,13 +5,14 @@ the region of the path and the viewer in it, paging and optimistic-locking heade
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from sidestream.api.problems import HTTPProblemError
 from sidestream.api.responses import ResponseCache, get_response_cache
@@ -39,11 +40,20 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, closed (and rolled back if uncommitted) at the end."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, closed (and rolled back if uncommitted) at the end.
+
+    Making a session does no I/O (it connects on first use), so it is made on the event
+    loop; closing one that used a connection runs on the thread pool."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 async def get_match_cache(request: Request) -> MatchCache:
@@ -114,7 +124,7 @@ def get_auth(
 AuthDep = Annotated[Auth, Depends(get_auth)]
 
 
-def get_user(auth: AuthDep) -> User:
+async def get_user(auth: AuthDep) -> User:
     """The logged-in user, or 401."""
     if auth.user is None:
         raise AuthenticationError("log in first (a bearer token or the session cookie)")
@@ -124,7 +134,7 @@ def get_user(auth: AuthDep) -> User:
 UserDep = Annotated[User, Depends(get_user)]
 
 
-def get_admin(user: UserDep) -> User:
+async def get_admin(user: UserDep) -> User:
     if not user.is_admin:
         raise PermissionDeniedError("only instance administrators may do this")
     return user
@@ -133,25 +143,35 @@ def get_admin(user: UserDep) -> User:
 AdminDep = Annotated[User, Depends(get_admin)]
 
 
-def get_region(
+async def get_region(
     session: SessionDep,
     callers: CallerCacheDep,
     slug: Annotated[str, Path(description="The region's slug, e.g. helgeland.", max_length=80)],
 ) -> Region:
-    return callers.region(session, slug)
+    """The region of the path: from the caller cache without I/O when it can be, else
+    looked up on the thread pool."""
+    region = callers.cached_region(session, slug)
+    if region is None:
+        region = await run_in_threadpool(callers.region, session, slug)
+    return region
 
 
 RegionDep = Annotated[Region, Depends(get_region)]
 
 
-def get_viewer(session: SessionDep, region: RegionDep, auth: AuthDep, callers: CallerCacheDep) -> Viewer:
-    return callers.viewer(session, auth.user, region)
+async def get_viewer(
+    session: SessionDep, region: RegionDep, auth: AuthDep, callers: CallerCacheDep
+) -> Viewer:
+    viewer = callers.cached_viewer(session, auth.user, region)
+    if viewer is None:
+        viewer = await run_in_threadpool(callers.viewer, session, auth.user, region)
+    return viewer
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_facilitator(viewer: ViewerDep) -> Viewer:
+async def get_facilitator(viewer: ViewerDep) -> Viewer:
     require_role(viewer, Role.FACILITATOR, "manage this region")
     return viewer
 

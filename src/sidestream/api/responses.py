@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sidestream.services.cache import LRUCache
+from sidestream.store.versions import versions_if_read
 
 CACHE_SIZE = 512
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
@@ -47,8 +50,29 @@ class ResponseCache:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._bodies: LRUCache[Hashable, CachedBody] = LRUCache(size)
 
+    def get(self, key: Hashable) -> CachedBody | None:
+        return self._bodies.get(key)
+
     def get_or_build(self, key: Hashable, build: Callable[[], bytes]) -> CachedBody:
         return self._bodies.get_or_compute(key, lambda: CachedBody.of(build()))
+
+    async def respond(
+        self,
+        session: Session,
+        key: Callable[[], Hashable],
+        build: Callable[[], bytes],
+        if_none_match: str | None,
+    ) -> Response:
+        """The cached body for ``key()`` (built on a miss), as a response.
+
+        A hit whose data stamps were read earlier in the request needs no I/O and is
+        answered on the event loop; anything that may query the database (reading the
+        stamps, building the body) runs on the thread pool, like a plain ``def`` route.
+        """
+        cached = self.get(key()) if versions_if_read(session) is not None else None
+        if cached is None:
+            cached = await run_in_threadpool(lambda: self.get_or_build(key(), build))
+        return json_response(cached, if_none_match)
 
     def clear(self) -> None:
         self._bodies.clear()

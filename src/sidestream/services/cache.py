@@ -31,6 +31,7 @@ class LRUCache(Generic[K, V]):
             raise ValueError("an LRU cache needs room for at least one entry")
         self.size = size
         self._items: OrderedDict[K, V] = OrderedDict()
+        self._flights: dict[K, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
@@ -49,11 +50,23 @@ class LRUCache(Generic[K, V]):
         return value
 
     def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
-        """The entry, or ``compute()`` stored under ``key``. Two threads that miss at
-        once both compute (the lock is not held while computing); the results are equal
-        because the key names the data they were computed from."""
+        """The entry, or ``compute()`` stored under ``key``. Threads that miss the same
+        key at once wait for the first one's result instead of all computing it (fifty
+        requests for a region's matches run the engine once); other keys go on."""
         hit = self.get(key)
-        return hit if hit is not None else self.put(key, compute())
+        if hit is not None:
+            return hit
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            hit = self.get(key)
+            if hit is not None:
+                return hit
+            try:
+                return self.put(key, compute())
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -31,9 +31,8 @@ from sidestream.errors import NotFoundError
 from sidestream.services import accounts
 from sidestream.services.cache import LRUCache
 from sidestream.store.models import Base, Region, User
-from sidestream.store.versions import accounts_key
+from sidestream.store.versions import accounts_key, versions_if_read
 
-RowT = TypeVar("RowT", bound=Base)
 CACHE_SIZE = 4096
 
 
@@ -136,6 +135,24 @@ class CallerCache:
         if not isinstance(region, Region):  # pragma: no cover - the key says region
             raise TypeError("cache entry of the wrong kind")
         return region
+
+    def cached_region(self, session: Session, slug: str) -> Region | None:
+        """The region from the cache if that needs no query at all (the stamps were read
+        in this transaction and the entry is there), else None."""
+        if versions_if_read(session) is None:
+            return None
+        row: _Row | None = self._entries.get(("region", slug, accounts_key(session)))
+        region = row.attach(session) if row is not None else None
+        return region if isinstance(region, Region) else None
+
+    def cached_viewer(self, session: Session, user: User | None, region: Region) -> Viewer | None:
+        """The viewer from the cache if that needs no query at all, else None."""
+        if user is None or not user.is_active:
+            return ANONYMOUS
+        if versions_if_read(session) is None:
+            return None
+        viewer: Viewer | None = self._entries.get(("viewer", user.id, region.id, accounts_key(session)))
+        return viewer
 
     def viewer(self, session: Session, user: User | None, region: Region) -> Viewer:
         """What :func:`sidestream.services.accounts.viewer_for` answers."""

@@ -33,7 +33,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, Engine, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -76,13 +76,30 @@ def new_stamp() -> int:
 
 
 def read_versions(session: Session) -> Mapping[str, int]:
-    """Every scope's stamp, read once per transaction of ``session`` (the table has
-    one row per region plus two, so reading it whole is one cheap query)."""
+    """Every scope's stamp (the table has one row per region plus two, so reading it
+    whole is one cheap query), remembered until the session's transaction ends.
+
+    The read takes a connection of its own for just this statement, so a request
+    answered from caches never holds one of the session's: fifty concurrent requests
+    would otherwise queue for the connection pool. Reading the stamps before the data
+    is all that correctness needs (an entry may be newer than its key, never older).
+    """
     cached: Mapping[str, int] | None = session.info.get(_READ)
     if cached is None:
-        rows = session.execute(select(DataVersion.scope, DataVersion.version))
-        cached = {str(scope): int(version) for scope, version in rows}
+        statement = select(DataVersion.scope, DataVersion.version)
+        bind = session.get_bind()
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                cached = {str(scope): int(version) for scope, version in connection.execute(statement)}
+        else:  # a session bound to one connection (tests): read through it
+            cached = {str(scope): int(version) for scope, version in session.execute(statement)}
         session.info[_READ] = cached
+    return cached
+
+
+def versions_if_read(session: Session) -> Mapping[str, int] | None:
+    """The stamps if this transaction has read them already (no query), else None."""
+    cached: Mapping[str, int] | None = session.info.get(_READ)
     return cached
 
 

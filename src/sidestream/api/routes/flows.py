@@ -4,6 +4,7 @@ caller may see."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +25,7 @@ from sidestream.api.deps import (
     expected_version,
 )
 from sidestream.api.problems import HTTPProblemError
-from sidestream.api.responses import NOT_MODIFIED, IfNoneMatchHeader, json_response
+from sidestream.api.responses import NOT_MODIFIED, IfNoneMatchHeader
 from sidestream.api.schemas.common import Page
 from sidestream.api.schemas.flows import FlowCreate, FlowPublic, FlowUpdate
 from sidestream.api.schemas.imports import ImportReportPublic
@@ -92,7 +93,7 @@ def flow_public(flow: Flow) -> FlowPublic:
     summary="Flows you may see (filter, search, sort)",
     responses=NOT_MODIFIED,
 )
-def list_flows(
+async def list_flows(
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
@@ -108,8 +109,10 @@ def list_flows(
 ) -> Response:
     """``total`` counts only the flows you may see. The page is cached per viewer until
     the region's data changes; send its ETag in ``If-None-Match`` to get a 304."""
-    key = ("flows", region.id, region_key(session, region.id), viewer, direction, category, q, sort,
-           page.page, page.per_page)  # fmt: skip
+
+    def key() -> Hashable:
+        return ("flows", region.id, region_key(session, region.id), viewer, direction, category, q, sort,
+                page.page, page.per_page)  # fmt: skip
 
     def build() -> bytes:
         result = service.list_flows(
@@ -131,7 +134,7 @@ def list_flows(
         )
         return _PAGE.dump_json(body, by_alias=True)
 
-    return json_response(cache.get_or_build(key, build), if_none_match)
+    return await cache.respond(session, key, build, if_none_match)
 
 
 _PAGE: TypeAdapter[Page[FlowPublic]] = TypeAdapter(Page[FlowPublic])

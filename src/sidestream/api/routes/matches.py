@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -15,7 +16,7 @@ from sidestream.api.deps import (
     SettingsDep,
     ViewerDep,
 )
-from sidestream.api.responses import NOT_MODIFIED, IfNoneMatchHeader, json_response
+from sidestream.api.responses import NOT_MODIFIED, IfNoneMatchHeader
 from sidestream.api.schemas.matches import MatchDocument
 from sidestream.domain.categories import Category
 from sidestream.i18n import normalise_lang
@@ -55,7 +56,7 @@ LangQuery = Annotated[str, Query(max_length=10, description="Language of reasons
     summary="Matches in the region",
     responses=NOT_MODIFIED,
 )
-def region_matches(
+async def region_matches(
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
@@ -71,7 +72,9 @@ def region_matches(
     The engine runs once per change of the region's data; the document cut to you is
     cached for you alone until then (send its ETag in ``If-None-Match`` for a 304)."""
     lang = normalise_lang(lang)
-    key = ("matches", region.id, region_key(session, region.id), viewer, params.model_dump_json(), lang)
+
+    def key() -> Hashable:
+        return ("matches", region.id, region_key(session, region.id), viewer, params.model_dump_json(), lang)
 
     def build() -> bytes:
         doc = matching.region_matches(
@@ -79,7 +82,7 @@ def region_matches(
         )
         return _document_json(doc)
 
-    return json_response(bodies.get_or_build(key, build), if_none_match)
+    return await bodies.respond(session, key, build, if_none_match)
 
 
 @router.get(
@@ -89,7 +92,7 @@ def region_matches(
     summary="Matches of one flow",
     responses=NOT_MODIFIED,
 )
-def flow_matches(
+async def flow_matches(
     flow_id: IdPath,
     region: RegionDep,
     viewer: ViewerDep,
@@ -103,8 +106,10 @@ def flow_matches(
 ) -> Response:
     """A supply's best demands, or a demand's best supplies."""
     lang = normalise_lang(lang)
-    key = ("flow-matches", region.id, region_key(session, region.id), viewer, flow_id,
-           params.model_dump_json(), lang)  # fmt: skip
+
+    def key() -> Hashable:
+        return ("flow-matches", region.id, region_key(session, region.id), viewer, flow_id,
+                params.model_dump_json(), lang)  # fmt: skip
 
     def build() -> bytes:
         doc = matching.flow_matches(
@@ -112,7 +117,7 @@ def flow_matches(
         )
         return _document_json(doc)
 
-    return json_response(bodies.get_or_build(key, build), if_none_match)
+    return await bodies.respond(session, key, build, if_none_match)
 
 
 def _document_json(doc: dict[str, Any]) -> bytes:
