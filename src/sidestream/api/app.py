@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
 from sidestream.api.problems import document_problems, install_problem_handlers
-from sidestream.api.responses import ResponseCache
+from sidestream.api.responses import FrontCache, FrontCacheMiddleware, ResponseCache
 from sidestream.api.routes import (
     audit,
     auth,
@@ -99,8 +99,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.match_cache = MatchCache()
     app.state.caller_cache = CallerCache()
     app.state.response_cache = ResponseCache()
+    app.state.front_cache = FrontCache()
     install_problem_handlers(app)
     app.add_middleware(SharedStateMiddleware)
+    app.add_middleware(FrontCacheMiddleware)  # outermost: a hit skips routing altogether
     for module in (
         health,
         auth,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from sidestream.api.problems import HTTPProblemError
-from sidestream.api.responses import ResponseCache, get_response_cache
+from sidestream.api.responses import STAMPS_STATE_KEY, ResponseCache, get_response_cache
 from sidestream.api.schemas.common import MAX_ID
 from sidestream.api.security import SAFE_METHODS, csrf_valid, read_session_cookie
 from sidestream.config import Settings
@@ -25,6 +25,7 @@ from sidestream.services.accounts import AuthenticationError, require_role
 from sidestream.services.callers import CallerCache
 from sidestream.services.matching import MatchCache
 from sidestream.store.models import Region, User
+from sidestream.store.versions import seed_versions
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -47,6 +48,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     loop; closing one that used a connection runs on the thread pool."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
+    stamps = request.scope.get("state", {}).get(STAMPS_STATE_KEY)
+    if stamps is not None:  # read by the front cache a moment ago
+        seed_versions(session, stamps)
     try:
         yield session
     finally:

@@ -15,8 +15,8 @@ Scopes:
 - ``all`` — changed by writes whose region is not known (bulk ORM statements on
   tracked tables, a restore); every reader includes it in its key.
 
-The stamps are changed by session events, like a trigger: every ORM flush records the
-scopes of the rows it wrote, and just before the transaction commits, after the last
+The stamps are changed by ORM events, like a trigger: every row the unit of work
+inserts, updates or deletes records its scope, and just before the transaction commits, after the last
 flush, the stamps are replaced by new random numbers (one statement; row locks taken
 last and in sorted order, so writers never deadlock on them). Writes that bypass the
 ORM session (Core statements on a bare connection, SQL in a migration) must call
@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
 from sidestream.store.models import (
     ApiToken,
@@ -56,6 +56,7 @@ _SITE_ORGANISATIONS = "sidestream.versions.site_organisations"
 _READ = "sidestream.versions.read"
 _TRACKED = (Flow, Organisation, Site, Region, User, ApiToken, Membership, MembershipOrganisation)
 _TABLE = DataVersion.metadata.tables["data_versions"]
+_STAMPS = select(DataVersion.scope, DataVersion.version)
 
 
 def region_scope(region_id: int) -> str:
@@ -86,15 +87,25 @@ def read_versions(session: Session) -> Mapping[str, int]:
     """
     cached: Mapping[str, int] | None = session.info.get(_READ)
     if cached is None:
-        statement = select(DataVersion.scope, DataVersion.version)
         bind = session.get_bind()
         if isinstance(bind, Engine):
-            with bind.connect() as connection:
-                cached = {str(scope): int(version) for scope, version in connection.execute(statement)}
+            cached = read_stamps(bind)
         else:  # a session bound to one connection (tests): read through it
-            cached = {str(scope): int(version) for scope, version in session.execute(statement)}
+            cached = {str(scope): int(version) for scope, version in session.execute(_STAMPS)}
         session.info[_READ] = cached
     return cached
+
+
+def read_stamps(engine: Engine) -> dict[str, int]:
+    """Every scope's stamp, on a connection held for this one statement."""
+    with engine.connect() as connection:
+        return {str(scope): int(version) for scope, version in connection.execute(_STAMPS)}
+
+
+def seed_versions(session: Session, stamps: Mapping[str, int]) -> None:
+    """Use stamps read just before (by the request's front cache) for this session's
+    first transaction instead of reading them again."""
+    session.info.setdefault(_READ, stamps)
 
 
 def versions_if_read(session: Session) -> Mapping[str, int] | None:
@@ -176,18 +187,24 @@ def _scopes_of(session: Session, obj: Any, *, deleted: bool) -> set[str]:
     return {ACCOUNTS}  # users, memberships and their organisations
 
 
-@event.listens_for(Session, "after_flush")
-def _record_scopes(session: Session, _flush: UOWTransaction) -> None:
-    pending = _pending(session)
-    for obj in session.new:
-        if isinstance(obj, _TRACKED) and not isinstance(obj, ApiToken | User):
-            pending |= _scopes_of(session, obj, deleted=False)
-    for obj in session.dirty:
-        if isinstance(obj, _TRACKED) and session.is_modified(obj, include_collections=False):
-            pending |= _scopes_of(session, obj, deleted=False)
-    for obj in session.deleted:
-        if isinstance(obj, _TRACKED):
-            pending |= _scopes_of(session, obj, deleted=True)
+def _on_write(deleted: bool, new: bool = False) -> Any:
+    def record(_mapper: Mapper[Any], _connection: Connection, target: Any) -> None:
+        session = object_session(target)
+        if session is None:  # pragma: no cover - the unit of work always has one
+            return
+        if new and isinstance(target, ApiToken | User):
+            return  # a new token or user is in no cache yet
+        _pending(session).update(_scopes_of(session, target, deleted=deleted))
+
+    return record
+
+
+# Mapper events see every row the unit of work writes, including cascades and
+# orphans deleted from a collection (which ``Session.deleted`` does not list).
+for _cls in _TRACKED:
+    event.listen(_cls, "after_insert", _on_write(deleted=False, new=True))
+    event.listen(_cls, "after_update", _on_write(deleted=False))
+    event.listen(_cls, "after_delete", _on_write(deleted=True))
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -8,7 +8,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import TypeAdapter
 
 from sidestream.api.deps import (
@@ -94,6 +94,7 @@ def flow_public(flow: Flow) -> FlowPublic:
     responses=NOT_MODIFIED,
 )
 async def list_flows(
+    request: Request,
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
@@ -134,7 +135,7 @@ async def list_flows(
         )
         return _PAGE.dump_json(body, by_alias=True)
 
-    return await cache.respond(session, key, build, if_none_match)
+    return await cache.respond(request, session, key, build, if_none_match)
 
 
 _PAGE: TypeAdapter[Page[FlowPublic]] = TypeAdapter(Page[FlowPublic])

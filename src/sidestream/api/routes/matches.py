@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sidestream.api.deps import (
     IdPath,
@@ -57,6 +57,7 @@ LangQuery = Annotated[str, Query(max_length=10, description="Language of reasons
     responses=NOT_MODIFIED,
 )
 async def region_matches(
+    request: Request,
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
@@ -82,7 +83,7 @@ async def region_matches(
         )
         return _document_json(doc)
 
-    return await bodies.respond(session, key, build, if_none_match)
+    return await bodies.respond(request, session, key, build, if_none_match)
 
 
 @router.get(
@@ -93,6 +94,7 @@ async def region_matches(
     responses=NOT_MODIFIED,
 )
 async def flow_matches(
+    request: Request,
     flow_id: IdPath,
     region: RegionDep,
     viewer: ViewerDep,
@@ -117,7 +119,7 @@ async def flow_matches(
         )
         return _document_json(doc)
 
-    return await bodies.respond(session, key, build, if_none_match)
+    return await bodies.respond(request, session, key, build, if_none_match)
 
 
 def _document_json(doc: dict[str, Any]) -> bytes:
