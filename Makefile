@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install web browser demo test lint format bench bench-quality clean i18n-update screenshots
+.PHONY: install web browser wrk demo test lint format bench bench-quality clean i18n-update screenshots
 
 # Browser assets: npm ci from the committed lockfile, then esbuild bundles them into
 # the package's static folder (gitignored). Rebuilt when the frontend sources change.
@@ -71,7 +71,22 @@ format: install
 test: install lint browser
 	$(BIN)/pytest -q
 
-bench: install
+# The API load test drives the server with Debian's wrk (a C load generator: a Python
+# one would take the CPU the server is measured on); installed like chromium above.
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends wrk; \
+	elif [ -n "$$CI" ]; then \
+		echo "error: wrk is missing and CI is not root: install Debian's wrk" >&2; exit 1; \
+	else \
+		echo "note: wrk is missing, so the API benchmark uses its slower Python load generator;" \
+			"install it with: sudo apt-get install wrk" >&2; \
+	fi
+
+bench: install wrk
 	$(PY) benchmarks/quality/run.py
 	$(PY) benchmarks/bench_matching.py
 	$(PY) benchmarks/bench_api.py

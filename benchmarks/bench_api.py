@@ -1,21 +1,28 @@
 """HTTP latency and throughput of the JSON API, with a baseline in the same run.
 
 For SQLite and PostgreSQL, each on a fresh database with the Helgeland demo region
-loaded: start a real uvicorn server (a subprocess on a free loopback port), then
-send a fixed number of requests with 50 concurrent connections from a bounded
-Python load generator (httpx + asyncio) to
+loaded: start the real server (``sidestream serve --workers 2 --no-access-log`` on a
+free loopback port), then load it with 50 concurrent connections from ``wrk``
+(Debian's package; ``make bench`` installs it) — a C load generator that needs a
+fraction of a core, where a Python one would take the CPU the server is measured on.
+Endpoints:
 
 - ``GET /api/v1/health`` — the baseline: routing, middleware and JSON, no database;
 - ``GET /api/v1/regions/helgeland/flows`` — a page of 50 flows with its total;
 - ``GET /api/v1/regions/helgeland/matches`` — the region's matches (top 5 per supply).
 
-All three as a facilitator (bearer token), so visibility filtering runs. Reported:
-p50 / p95 latency, requests per second, and each endpoint's p50 and throughput as a
-ratio to the baseline. The load generator shares the machine's cores with the server,
-so absolute numbers are a floor; the ratios are the comparable part.
+All three as a facilitator (bearer token), so visibility filtering runs. Each endpoint
+first gets one request alone (``first ms``: a cold cache — the caller, the page or the
+engine run computed from the database), then a short warm-up, then the measured run.
+Reported: p50 / p95 latency, requests per second, server CPU milliseconds per request
+(user + system time of the server's processes, which neighbours on a shared machine
+do not inflate the way they inflate wall time), and each endpoint's p50 and
+throughput as a ratio to the baseline.
 
-Run: ``python benchmarks/bench_api.py`` (``--requests 500`` for more, ``--backends
-sqlite`` for one). Writes ``benchmarks/results/api.json``. PostgreSQL is reached at
+Run: ``python benchmarks/bench_api.py`` (``--seconds 20`` for longer runs,
+``--backends sqlite`` for one, ``--workers 1`` to compare). Without ``wrk`` on PATH a
+bounded Python load generator (httpx + asyncio) is used instead and the report says
+so. Writes ``benchmarks/results/api.json``. PostgreSQL is reached at
 ``SIDESTREAM_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``)
 and skipped when it does not answer.
 """
@@ -27,6 +34,8 @@ import asyncio
 import json
 import os
 import platform
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -40,11 +49,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 RESULTS = Path(__file__).parent / "results"
+WRK_SCRIPT = Path(__file__).parent / "wrk_report.lua"
 CONCURRENCY = 50
+WORKERS = 2
 REQUEST_TIMEOUT_S = 60.0
-STARTUP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 180.0
 POSTGRES_ADMIN_URL = os.environ.get(
     "SIDESTREAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -129,11 +141,12 @@ def prepare(url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
+def server(url: str, workers: int) -> Iterator[tuple[str, psutil.Process]]:
+    """``sidestream serve`` on a free port; yields its base URL and its process."""
     port = free_port()
     env = {**os.environ, "SIDESTREAM_DATABASE_URL": url, "SIDESTREAM_ENVIRONMENT": "test"}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "sidestream.api.app:app_from_env",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    cmd = [sys.executable, "-m", "sidestream.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers), "--no-access-log"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -149,41 +162,68 @@ def server(url: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in time")
             time.sleep(0.2)
-        yield base
+        time.sleep(1.0 if workers > 1 else 0.0)  # let every worker finish starting
+        yield base, psutil.Process(proc.pid)
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU time of the server and its worker processes so far."""
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 # --- load ----------------------------------------------------------------------------
 
 
-async def load(base: str, path: str, token: str, requests: int, concurrency: int) -> dict[str, Any]:
-    """``requests`` GETs with ``concurrency`` connections; every response must be 200."""
+def wrk_load(base: str, path: str, token: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    """``concurrency`` connections for ``seconds`` from one wrk thread."""
+    cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "60s",
+           "-s", str(WRK_SCRIPT), base + path]  # fmt: skip
+    env = {**os.environ, "SIDESTREAM_BENCH_TOKEN": token}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=seconds + 120)
+    found = re.search(r"^SIDESTREAM_RESULT (\{.*\})$", done.stdout, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"wrk printed no result: {done.stdout} {done.stderr}")
+    raw = json.loads(found.group(1))
+    wall = raw["duration_us"] / 1e6
+    return {
+        "requests": raw["requests"],
+        "errors": raw["errors"],
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p95_ms": round(raw["p95_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "requests_per_s": round(raw["requests"] / wall, 1),
+        "seconds": round(wall, 2),
+    }
+
+
+async def python_load(base: str, path: str, token: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    """The fallback: a bounded Python load generator (httpx + asyncio) for ``seconds``."""
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(requests):
-        queue.put_nowait(i)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
         base_url=base, limits=limits, timeout=REQUEST_TIMEOUT_S, headers=headers
     ) as client:
-        for _ in range(min(concurrency, 5)):  # warm up: connections, caches
-            (await client.get(path)).raise_for_status()
+        stop = time.perf_counter() + seconds
 
         async def worker() -> None:
             nonlocal errors
-            while True:
-                try:
-                    queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
+            while time.perf_counter() < stop:
                 started = time.perf_counter()
                 response = await client.get(path)
                 await response.aread()
@@ -195,43 +235,78 @@ async def load(base: str, path: str, token: str, requests: int, concurrency: int
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
     latencies.sort()
+
+    def pct(q: float) -> float:
+        return round(1000 * latencies[max(0, int(q * len(latencies)) - 1)], 2)
+
     return {
-        "requests": requests,
+        "requests": len(latencies),
         "errors": errors,
         "p50_ms": round(1000 * statistics.median(latencies), 2),
-        "p95_ms": round(1000 * latencies[max(0, int(0.95 * len(latencies)) - 1)], 2),
-        "requests_per_s": round(requests / wall, 1),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "requests_per_s": round(len(latencies) / wall, 1),
         "seconds": round(wall, 2),
     }
 
 
-def bench_backend(backend: str, requests: int, match_requests: int) -> dict[str, Any]:
+def load(base: str, path: str, token: str, seconds: float, generator: str) -> dict[str, Any]:
+    if generator == "wrk":
+        return wrk_load(base, path, token, seconds, CONCURRENCY)
+    return asyncio.run(python_load(base, path, token, seconds, CONCURRENCY))
+
+
+def first_request_ms(base: str, path: str, token: str) -> float:
+    started = time.perf_counter()
+    response = httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_TIMEOUT_S)
+    response.raise_for_status()
+    return round(1000 * (time.perf_counter() - started), 1)
+
+
+def bench_backend(backend: str, seconds: float, workers: int, generator: str) -> dict[str, Any]:
     with fresh_database(backend) as url:
         token, flows = prepare(url)
-        with server(url) as base:
+        with server(url, workers) as (base, process):
             results: dict[str, Any] = {}
             for name, path in ENDPOINTS.items():
-                n = match_requests if "matches" in name else requests
-                results[name] = asyncio.run(load(base, path, token, n, CONCURRENCY))
+                first = first_request_ms(base, path, token)
+                load(base, path, token, min(2.0, seconds), generator)  # warm every worker's caches
+                cpu_before = cpu_seconds(process)
+                result = load(base, path, token, seconds, generator)
+                cpu = cpu_seconds(process) - cpu_before
+                result["first_ms"] = first
+                result["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, result["requests"]), 3)
+                results[name] = result
     baseline = results["health (baseline)"]
     for r in results.values():
         r["p50_ratio_vs_baseline"] = round(r["p50_ms"] / baseline["p50_ms"], 2)
         r["throughput_ratio_vs_baseline"] = round(r["requests_per_s"] / baseline["requests_per_s"], 3)
+        r["cpu_ratio_vs_baseline"] = round(
+            r["server_cpu_ms_per_request"] / baseline["server_cpu_ms_per_request"], 2
+        )
     return {"flows": flows, "endpoints": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint (default 1000)")
-    parser.add_argument("--match-requests", type=int, default=200, help="requests to the match endpoint")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per endpoint")
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"server workers (default {WORKERS})")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--python-generator", action="store_true", help="use the Python generator, not wrk")
     args = parser.parse_args()
+    generator = "wrk" if shutil.which("wrk") and not args.python_generator else "python (httpx)"
+    if generator != "wrk" and not args.python_generator:
+        print("wrk not found (apt-get install wrk): falling back to the Python load generator")
     report: dict[str, Any] = {
         "concurrency": CONCURRENCY,
+        "workers": args.workers,
+        "load_generator": generator,
+        "seconds_per_endpoint": args.seconds,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "backends": {},
     }
@@ -239,16 +314,22 @@ def main() -> None:
         if backend == "postgresql" and not postgres_available():
             print(f"postgresql: skipped, no server at {POSTGRES_ADMIN_URL}")
             continue
-        report["backends"][backend] = bench_backend(backend, args.requests, args.match_requests)
+        report["backends"][backend] = bench_backend(backend, args.seconds, args.workers, generator)
 
-    header = f"{'backend':<11} {'endpoint':<18} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'req/s':>8} {'p50×base':>9} {'rps×base':>9}"
+    print(f"{CONCURRENCY} connections, {args.workers} server workers, load from {generator};"
+          f" load average at start {report['machine']['load_average_at_start']}")  # fmt: skip
+    header = (f"{'backend':<11} {'endpoint':<18} {'n':>6} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}"
+              f" {'req/s':>8} {'cpu ms/req':>10} {'p50×base':>9} {'rps×base':>9} {'cpu×base':>9}")  # fmt: skip
     print(header)
     print("-" * len(header))
     for backend, data in report["backends"].items():
         for name, r in data["endpoints"].items():
-            print(f"{backend:<11} {name:<18} {r['requests']:>5} {r['p50_ms']:>9.1f} {r['p95_ms']:>9.1f}"
-                  f" {r['requests_per_s']:>8.1f} {r['p50_ratio_vs_baseline']:>9.2f}"
-                  f" {r['throughput_ratio_vs_baseline']:>9.3f}")  # fmt: skip
+            print(f"{backend:<11} {name:<18} {r['requests']:>6} {r['first_ms']:>9.1f} {r['p50_ms']:>8.1f}"
+                  f" {r['p95_ms']:>8.1f} {r['requests_per_s']:>8.1f} {r['server_cpu_ms_per_request']:>10.2f}"
+                  f" {r['p50_ratio_vs_baseline']:>9.2f} {r['throughput_ratio_vs_baseline']:>9.3f}"
+                  f" {r['cpu_ratio_vs_baseline']:>9.2f}")  # fmt: skip
+            if r["errors"]:
+                print(f"  {r['errors']} errors (non-200 or socket errors)")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS / 'api.json'}")

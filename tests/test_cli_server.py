@@ -59,7 +59,24 @@ def test_serve_checks_migrations_then_starts_uvicorn(env: str, monkeypatch: pyte
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8123/" in result.stdout and "/api/docs" in result.stdout
     assert calls == [{"target": "sidestream.web.app:web_app_from_env", "factory": True, "host": "127.0.0.1",
-                      "port": 8123, "reload": False, "log_level": "info"}]  # fmt: skip
+                      "port": 8123, "reload": False, "workers": 1, "access_log": True,
+                      "timeout_worker_healthcheck": 120, "log_level": "info"}]  # fmt: skip
+
+
+def test_serve_with_workers_and_without_access_log(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda target, **kw: calls.append(kw))
+    result = runner.invoke(app, ["serve", "--workers", "2", "--no-access-log"])
+    assert result.exit_code == 0, result.output
+    assert "(2 workers)" in result.stdout
+    assert calls[0]["workers"] == 2 and calls[0]["access_log"] is False and calls[0]["factory"] is True
+
+
+def test_serve_refuses_reload_with_workers(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not start"))
+    result = runner.invoke(app, ["serve", "--workers", "2", "--reload"])
+    assert result.exit_code == 2
+    assert "--reload" in result.output and "Traceback" not in result.output
 
 
 def test_serve_refuses_an_unmigrated_database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

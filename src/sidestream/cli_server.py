@@ -15,6 +15,7 @@ from sidestream.store.models import User
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+WORKER_HEALTHCHECK_SECONDS = 120
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage personal API tokens.", no_args_is_help=True)
 
@@ -23,12 +24,26 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     reload: Annotated[bool, typer.Option(help="Restart when the code changes (development).")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (uvicorn). 1 for development; about one per CPU core in"
+            " production. Caches are per process and checked against the database on every"
+            " request, so any number of workers stays consistent.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log one line per request (turn off for load tests).")
+    ] = True,
 ) -> None:
     """Run the web app and the JSON API (under /api/v1) with uvicorn."""
     import uvicorn
 
     from sidestream.cli import out
     from sidestream.config import get_settings
+    from sidestream.errors import InvalidDataError
     from sidestream.store.db import check_migrated, make_engine
 
     settings = get_settings()
@@ -37,9 +52,13 @@ def serve(
         check_migrated(engine)
     finally:
         engine.dispose()
+    if reload and workers > 1:
+        raise InvalidDataError("--reload restarts one process: use it without --workers")
     shown = f"[{host}]" if ":" in host else host
+    plural = f" ({workers} workers)" if workers > 1 else ""
     out.print(
-        f"Sidestream on http://{shown}:{port}/  — API docs: http://{shown}:{port}/api/docs", highlight=False
+        f"Sidestream on http://{shown}:{port}/{plural}  — API docs: http://{shown}:{port}/api/docs",
+        highlight=False,
     )
     uvicorn.run(
         "sidestream.web.app:web_app_from_env",
@@ -47,6 +66,12 @@ def serve(
         host=host,
         port=port,
         reload=reload,
+        workers=workers,
+        access_log=access_log,
+        # A worker answers the supervisor's health check only once its imports (pandas,
+        # scipy, the matching engine) are done: on a busy machine that takes longer than
+        # uvicorn's default 5 s, and the worker would be killed and restarted forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_level="info",
     )
 

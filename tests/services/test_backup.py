@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import StoreError
 from sidestream.services import flows
-from sidestream.services.backup import backup, read_backup, restore
+from sidestream.services.backup import SKIPPED_TABLES, backup, read_backup, restore
 from sidestream.services.demo import load_demo
 from sidestream.services.flows import FlowChanges
 from sidestream.services.regions import get_region
@@ -32,7 +32,7 @@ from sidestream.store.models import (
 )
 
 
-def _rows(engine: Engine, skip: frozenset[str] = frozenset({"login_attempts"})) -> dict[str, list[Any]]:
+def _rows(engine: Engine, skip: frozenset[str] = SKIPPED_TABLES) -> dict[str, list[Any]]:
     with engine.connect() as connection:
         return {
             table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]

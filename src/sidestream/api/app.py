@@ -1,7 +1,7 @@
 """The application factory: ``create_app(settings)`` builds the JSON API under
 ``/api/v1`` with its OpenAPI document at ``/api/openapi.json`` and docs at
 ``/api/docs``. No module-level app and no globals: each call gets its own engine,
-session factory and match cache on ``app.state``.
+session factory and caches (matches, callers, response bodies) on ``app.state``.
 
 For uvicorn: ``uvicorn --factory sidestream.api.app:app_from_env``.
 """
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sidestream import __version__
 from sidestream.api.problems import document_problems, install_problem_handlers
+from sidestream.api.responses import FrontCache, FrontCacheMiddleware, ResponseCache
 from sidestream.api.routes import (  # facilitation (issue 7)
     audit,
     auth,
@@ -42,6 +43,7 @@ from sidestream.api.routes import (  # facilitation (issue 7)
     workshops,
 )
 from sidestream.config import Settings, get_settings
+from sidestream.services.callers import CallerCache
 from sidestream.services.matching import MatchCache
 from sidestream.store.db import check_migrated, make_engine, session_factory
 
@@ -103,8 +105,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.match_cache = MatchCache()
+    app.state.caller_cache = CallerCache()
+    app.state.response_cache = ResponseCache()
+    app.state.front_cache = FrontCache()
     install_problem_handlers(app)
     app.add_middleware(SharedStateMiddleware)
+    app.add_middleware(FrontCacheMiddleware)  # outermost: a hit skips routing altogether
     for module in (
         health,
         auth,

@@ -5,50 +5,76 @@ the region of the path and the viewer in it, paging and optimistic-locking heade
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from sidestream.api.problems import HTTPProblemError
+from sidestream.api.responses import STAMPS_STATE_KEY, ResponseCache, get_response_cache
 from sidestream.api.schemas.common import MAX_ID
 from sidestream.api.security import SAFE_METHODS, csrf_valid, read_session_cookie
 from sidestream.config import Settings
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import PermissionDeniedError
-from sidestream.services import regions as region_service
-from sidestream.services.accounts import AuthenticationError, require_role, user_for_token, viewer_for
+from sidestream.services.accounts import AuthenticationError, require_role
+from sidestream.services.callers import CallerCache
 from sidestream.services.matching import MatchCache
 from sidestream.store.models import Region, User
+from sidestream.store.versions import seed_versions
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _bearer = HTTPBearer(auto_error=False, description="A personal API token (sst_…) or a login token (ses_…).")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` one on
+# the thread pool, and each such hop costs more than the work itself.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, closed (and rolled back if uncommitted) at the end."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, closed (and rolled back if uncommitted) at the end.
+
+    Making a session does no I/O (it connects on first use), so it is made on the event
+    loop; closing one that used a connection runs on the thread pool."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
+    session = factory()
+    stamps = request.scope.get("state", {}).get(STAMPS_STATE_KEY)
+    if stamps is not None:  # read by the front cache a moment ago
+        seed_versions(session, stamps)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_match_cache(request: Request) -> MatchCache:
+async def get_match_cache(request: Request) -> MatchCache:
     cache: MatchCache = request.app.state.match_cache
+    return cache
+
+
+async def get_caller_cache(request: Request) -> CallerCache:
+    cache: CallerCache = request.app.state.caller_cache
     return cache
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 MatchCacheDep = Annotated[MatchCache, Depends(get_match_cache)]
+CallerCacheDep = Annotated[CallerCache, Depends(get_caller_cache)]
+ResponseCacheDep = Annotated[ResponseCache, Depends(get_response_cache)]
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ def get_auth(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    callers: CallerCacheDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Auth:
     """The caller. A bad bearer token is an error (401); a bad or expired cookie is
@@ -72,7 +99,9 @@ def get_auth(
         if credentials is None or not credentials.credentials:
             raise AuthenticationError("send the token as `Authorization: Bearer <token>`")
         token = credentials.credentials.strip()
-        user = user_for_token(session, token, session_max_age_seconds=settings.session_max_age_seconds)
+        user = callers.user_for_token(
+            session, token, session_max_age_seconds=settings.session_max_age_seconds
+        )
         if user is None:
             raise AuthenticationError(
                 "the token is unknown, revoked or expired: log in again or create a token"
@@ -81,7 +110,9 @@ def get_auth(
         return Auth(user, "token", token)
     cookie_token = read_session_cookie(request, settings)
     if cookie_token:
-        user = user_for_token(session, cookie_token, session_max_age_seconds=settings.session_max_age_seconds)
+        user = callers.user_for_token(
+            session, cookie_token, session_max_age_seconds=settings.session_max_age_seconds
+        )
         if user is not None:
             request.state.user_id = user.id
             if request.method not in SAFE_METHODS and not csrf_valid(
@@ -97,7 +128,7 @@ def get_auth(
 AuthDep = Annotated[Auth, Depends(get_auth)]
 
 
-def get_user(auth: AuthDep) -> User:
+async def get_user(auth: AuthDep) -> User:
     """The logged-in user, or 401."""
     if auth.user is None:
         raise AuthenticationError("log in first (a bearer token or the session cookie)")
@@ -107,7 +138,7 @@ def get_user(auth: AuthDep) -> User:
 UserDep = Annotated[User, Depends(get_user)]
 
 
-def get_admin(user: UserDep) -> User:
+async def get_admin(user: UserDep) -> User:
     if not user.is_admin:
         raise PermissionDeniedError("only instance administrators may do this")
     return user
@@ -116,24 +147,35 @@ def get_admin(user: UserDep) -> User:
 AdminDep = Annotated[User, Depends(get_admin)]
 
 
-def get_region(
+async def get_region(
     session: SessionDep,
+    callers: CallerCacheDep,
     slug: Annotated[str, Path(description="The region's slug, e.g. helgeland.", max_length=80)],
 ) -> Region:
-    return region_service.get_region(session, slug)
+    """The region of the path: from the caller cache without I/O when it can be, else
+    looked up on the thread pool."""
+    region = callers.cached_region(session, slug)
+    if region is None:
+        region = await run_in_threadpool(callers.region, session, slug)
+    return region
 
 
 RegionDep = Annotated[Region, Depends(get_region)]
 
 
-def get_viewer(session: SessionDep, region: RegionDep, auth: AuthDep) -> Viewer:
-    return viewer_for(session, auth.user, region)
+async def get_viewer(
+    session: SessionDep, region: RegionDep, auth: AuthDep, callers: CallerCacheDep
+) -> Viewer:
+    viewer = callers.cached_viewer(session, auth.user, region)
+    if viewer is None:
+        viewer = await run_in_threadpool(callers.viewer, session, auth.user, region)
+    return viewer
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_facilitator(viewer: ViewerDep) -> Viewer:
+async def get_facilitator(viewer: ViewerDep) -> Viewer:
     require_role(viewer, Role.FACILITATOR, "manage this region")
     return viewer
 
@@ -151,7 +193,7 @@ class PageParams:
         return (self.page - 1) * self.per_page
 
 
-def get_page(
+async def get_page(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
 ) -> PageParams:
@@ -184,7 +226,7 @@ def parse_if_match(value: str | None) -> int | None:
     return int(m.group(1))
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None, Header(description='The ETag you read (W/"<version>"); a stale one gives 409.')
     ] = None,

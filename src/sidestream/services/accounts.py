@@ -204,7 +204,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -245,7 +245,7 @@ def authenticate(
             oldest = session.scalar(
                 select(func.min(LoginAttempt.at)).where(LoginAttempt.key == key, LoginAttempt.at >= since)
             )
-            retry = window_seconds if oldest is None else (_aware(oldest) - since).total_seconds()
+            retry = window_seconds if oldest is None else (aware(oldest) - since).total_seconds()
             raise RateLimitedError(
                 "too many failed logins: wait a while before trying again, or ask an administrator"
                 " to reset the password",
@@ -295,6 +295,15 @@ def user_for_token(
     session: Session, plaintext: str, *, session_max_age_seconds: int = SESSION_MAX_AGE_SECONDS
 ) -> User | None:
     """The active user a token belongs to, or None (unknown, revoked, expired session)."""
+    found = token_and_user(session, plaintext, session_max_age_seconds=session_max_age_seconds)
+    return found[1] if found is not None else None
+
+
+def token_and_user(
+    session: Session, plaintext: str, *, session_max_age_seconds: int = SESSION_MAX_AGE_SECONDS
+) -> tuple[ApiToken, User] | None:
+    """The valid token with this plaintext and its active user, or None. Records when
+    the token was last used (at most once a minute, so reads stay reads)."""
     if not plaintext or len(plaintext) > 200:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(plaintext)))
@@ -302,16 +311,16 @@ def user_for_token(
         return None
     now = _now()
     if token.prefix.startswith(TokenKind.SESSION.value) and (
-        now - _aware(token.created_at) > timedelta(seconds=session_max_age_seconds)
+        now - aware(token.created_at) > timedelta(seconds=session_max_age_seconds)
     ):
         return None
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
+    if token.last_used_at is None or now - aware(token.last_used_at) > LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.commit()
-    return user
+    return token, user
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

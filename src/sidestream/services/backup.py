@@ -34,12 +34,15 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from sidestream import __version__
 from sidestream.errors import StoreError
 from sidestream.services.regions import get_region
+from sidestream.store import versions
 from sidestream.store.db import check_migrated, current_revision
 from sidestream.store.models import Base, Organisation, Region, Synergy
 
 FORMAT = "sidestream-backup"
 FORMAT_VERSION = 1
-SKIPPED_TABLES = frozenset({"login_attempts"})
+# Not data: a rate-limit window (worthless later) and cache stamps (store/versions.py;
+# a restore stamps everything anew).
+SKIPPED_TABLES = frozenset({"login_attempts", "data_versions"})
 # Columns pointing at users, emptied in a region backup (see the module docstring).
 USER_REFERENCES = {"synergies": "created_by", "synergy_comments": "user_id", "audit_events": "user_id"}
 INSERT_CHUNK = 1000
@@ -203,11 +206,15 @@ def restore(engine: Engine, path: str | Path) -> BackupSummary:
                 connection.execute(table.insert(), rows[start : start + INSERT_CHUNK])
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
+        # Core inserts bypass the session events: outdate every cache explicitly.
+        versions.bump(connection, {versions.ALL, versions.ACCOUNTS})
     return _summary(path, doc)
 
 
 def _require_empty(connection: Connection) -> None:
     for table in Base.metadata.sorted_tables:
+        if table.name == "data_versions":
+            continue
         count = connection.scalar(select(func.count()).select_from(table)) or 0
         if count:
             raise StoreError(

@@ -22,9 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +40,10 @@ from sidestream.i18n import N_, Message, normalise_lang
 from sidestream.io.flow_table import COLUMNS, DERIVED
 from sidestream.matching import MatchParams, match
 from sidestream.matching.explain import CONTRACT_VERSION
+from sidestream.services.cache import LRUCache
 from sidestream.services.flows import get_flow
 from sidestream.store.models import Flow, Organisation, Region, Site
+from sidestream.store.versions import region_key
 
 DISTANCE_BOUNDS_KM = (5, 10, 25, 50, 100)
 STUB_TEXT = {
@@ -93,26 +93,17 @@ class RegionRun:
 
 
 class MatchCache:
-    """A small LRU of engine runs keyed by the region's flow data and the parameters,
-    so that repeated reads do not re-run matching. One per application; thread-safe."""
+    """Engine runs keyed by the region's data stamp (:mod:`sidestream.store.versions`)
+    and the parameters, so that repeated reads do not re-run matching and any write
+    to the region — in any process — is seen by the next read. One per application;
+    thread-safe; at most ``size`` runs."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._items: OrderedDict[str, RegionRun] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRUCache[Hashable, RegionRun] = LRUCache(size)
 
-    def get_or_run(self, key: str, run: Callable[[], RegionRun]) -> RegionRun:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-        value = run()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+    def get_or_run(self, key: Hashable, run: Callable[[], RegionRun]) -> RegionRun:
+        return self._items.get_or_compute(key, run)
 
 
 # --- the region as a flow table ------------------------------------------------------
@@ -187,14 +178,20 @@ def run_region(
         from sidestream.services.parameters import region_parameters
 
         parameters = region_parameters(session, region)
-    rows = _region_rows(session, region)
-    flows = {
-        str(r[0]): FlowAccess(pk=int(r[20]), key=str(r[0]), direction=str(r[7]), visibility=str(r[15]),
-                              organisation_id=int(r[21]))
-        for r in rows
-    }  # fmt: skip
+    # The stamp is read before the rows: an entry is never older than its key says.
+    key = (
+        (region.id, region_key(session, region.id), params.model_dump_json(), lang, fingerprint(parameters))
+        if cache
+        else None
+    )
 
     def run() -> RegionRun:
+        rows = _region_rows(session, region)
+        flows = {
+            str(r[0]): FlowAccess(pk=int(r[20]), key=str(r[0]), direction=str(r[7]), visibility=str(r[15]),
+                                  organisation_id=int(r[21]))
+            for r in rows
+        }  # fmt: skip
         frame = rows_to_frame(rows)
         try:
             document = (
@@ -206,11 +203,9 @@ def run_region(
             document = _empty_document(params)
         return RegionRun(document, flows)
 
-    if cache is None:
+    if cache is None or key is None:
         return run()
-    key = (region.id, rows, params.model_dump_json(), lang, fingerprint(parameters))
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
-    return cache.get_or_run(digest, run)
+    return cache.get_or_run(key, run)
 
 
 # --- filtering for a viewer ----------------------------------------------------------

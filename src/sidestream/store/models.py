@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -724,3 +725,16 @@ class IdeaPlacement(Base):
     )
     impact: Mapped[int] = mapped_column(Integer)
     effort: Mapped[int] = mapped_column(Integer)
+
+
+class DataVersion(Base):
+    """A stamp per scope (``accounts``, ``region:<id>``) that changes in the same
+    transaction as any write to that scope's rows (``store.versions``), so that
+    caches in any number of processes can tell with one small read whether what they
+    hold is still current. A stamp is a random number, not a counter: equal stamps
+    mean "unchanged", and a database that was recreated cannot replay old ones."""
+
+    __tablename__ = "data_versions"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -4,10 +4,12 @@ caller may see."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from pydantic import TypeAdapter
 
 from sidestream.api.deps import (
     FacilitatorDep,
@@ -15,6 +17,7 @@ from sidestream.api.deps import (
     IfMatchDep,
     PageDep,
     RegionDep,
+    ResponseCacheDep,
     SessionDep,
     SettingsDep,
     ViewerDep,
@@ -22,6 +25,7 @@ from sidestream.api.deps import (
     expected_version,
 )
 from sidestream.api.problems import HTTPProblemError
+from sidestream.api.responses import NOT_MODIFIED, IfNoneMatchHeader
 from sidestream.api.schemas.common import Page
 from sidestream.api.schemas.flows import FlowCreate, FlowPublic, FlowUpdate
 from sidestream.api.schemas.imports import ImportReportPublic
@@ -31,6 +35,7 @@ from sidestream.io import read_flow_table
 from sidestream.services import exports, imports
 from sidestream.services import flows as service
 from sidestream.store.models import Flow
+from sidestream.store.versions import region_key
 
 router = APIRouter(prefix="/regions/{slug}/flows", tags=["flows"])
 
@@ -82,37 +87,58 @@ def flow_public(flow: Flow) -> FlowPublic:
     )
 
 
-@router.get("", response_model=Page[FlowPublic], summary="Flows you may see (filter, search, sort)")
-def list_flows(
+@router.get(
+    "",
+    response_model=Page[FlowPublic],
+    summary="Flows you may see (filter, search, sort)",
+    responses=NOT_MODIFIED,
+)
+async def list_flows(
+    request: Request,
     region: RegionDep,
     viewer: ViewerDep,
     session: SessionDep,
     page: PageDep,
+    cache: ResponseCacheDep,
     direction: Annotated[Direction | None, Query(description="supply or demand")] = None,
     category: Annotated[Category | None, Query(description="Only this category.")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Search resource, notes and organisation.")
     ] = None,
     sort: SortQuery = "key",
-) -> Page[FlowPublic]:
-    """``total`` counts only the flows you may see."""
-    result = service.list_flows(
-        session,
-        region,
-        viewer,
-        direction=direction,
-        category=category,
-        q=q,
-        sort=sort,
-        page=page.page,
-        per_page=page.per_page,
-    )
-    return Page(
-        items=[flow_public(f) for f in result.items],
-        page=result.page,
-        per_page=result.per_page,
-        total=result.total,
-    )
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """``total`` counts only the flows you may see. The page is cached per viewer until
+    the region's data changes; send its ETag in ``If-None-Match`` to get a 304."""
+
+    def key() -> Hashable:
+        return ("flows", region.id, region_key(session, region.id), viewer, direction, category, q, sort,
+                page.page, page.per_page)  # fmt: skip
+
+    def build() -> bytes:
+        result = service.list_flows(
+            session,
+            region,
+            viewer,
+            direction=direction,
+            category=category,
+            q=q,
+            sort=sort,
+            page=page.page,
+            per_page=page.per_page,
+        )
+        body = Page[FlowPublic](
+            items=[flow_public(f) for f in result.items],
+            page=result.page,
+            per_page=result.per_page,
+            total=result.total,
+        )
+        return _PAGE.dump_json(body, by_alias=True)
+
+    return await cache.respond(request, session, key, build, if_none_match)
+
+
+_PAGE: TypeAdapter[Page[FlowPublic]] = TypeAdapter(Page[FlowPublic])
 
 
 @router.post("", response_model=FlowPublic, status_code=status.HTTP_201_CREATED, summary="Add a flow")
