@@ -67,3 +67,23 @@ def test_anonymous_sees_only_public_flows(
     assert len(m.flows) == 5 and SECRET_SITE not in _dump(m)
     report = region_report(session, world.region, ANONYMOUS, secret=SECRET)
     assert "public" in report.audience.render("en")
+
+
+def test_report_has_the_chosen_network_cut_to_the_reader(
+    session: Session, make_region: Callable[..., Any], make_organisation: Callable[..., Any],
+    make_site: Callable[..., Any], make_flow: Callable[..., Any],
+) -> None:  # fmt: skip
+    world = build_park(make_region, make_organisation, make_site, make_flow)
+    facilitator = Viewer(user_id=1, role=Role.FACILITATOR)
+    report = region_report(session, world.region, facilitator, secret=SECRET)
+    assert report.network is not None and report.network["links"]
+    assert SECRET_ACTOR not in json.dumps(report.network, ensure_ascii=False, default=str)
+    # Every link the facilitator sees in full joins two of the five public flows.
+    visible_actors = {"Varmeverk A", "Smelter B", "Fjernvarme C", "Sykehus D", "Kontor E"}
+    for link in report.network["links"]:
+        if not link["anonymised"]:
+            assert {link["supply"]["actor"], link["demand"]["actor"]} <= visible_actors
+    html = render_region_html(report, "en")
+    assert ">Chosen network</h2>" in html and SECRET_ACTOR not in html
+    nb = render_region_html(region_report(session, world.region, facilitator, secret=SECRET, lang="nb"), "nb")
+    assert "Valgt nettverk" in nb

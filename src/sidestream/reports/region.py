@@ -48,6 +48,39 @@ class RegionReport:
     generated_at: datetime
     audience: Message  # who it was compiled for, e.g. "a facilitator: private flows left out"
     evaluations: Mapping[PairKey, Mapping[str, Any]] = field(default_factory=dict)
+    network: Mapping[str, Any] | None = None  # services.scenarios.network_view: chosen links, cut
+
+
+def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
+    """The chosen network's totals and links as text with units (None: not computed)."""
+    net = report.network
+    if net is None:
+        return None
+    links = []
+    for link in net.get("links", []):
+        s, d = link.get("supply") or {}, link.get("demand") or {}
+        q, co2e, benefit = link.get("quantity"), link.get("co2e_t_per_yr"), link.get("net_benefit_eur_per_yr")
+        links.append({
+            "supply": s.get("actor") or s.get("text") or "", "demand": d.get("actor") or d.get("text") or "",
+            "resource": s.get("resource") or "", "anonymised": bool(link.get("anonymised")),
+            "amount": amount_text(float(q), link.get("quantity_unit"), lang) if q is not None else "",
+            "net": f"{format_number(float(benefit), lang, 0)} EUR/yr" if benefit is not None else "",
+            "co2e": amount_text(float(co2e), "t/yr", lang) if co2e is not None else "",
+        })  # fmt: skip
+
+    def money(key: str, unit: str) -> str:
+        value = net.get(key)
+        return f"{format_number(float(value), lang, 0)} {unit}" if value is not None else ""
+
+    co2e_total = net.get("co2e_t_per_yr")
+    return {
+        "links": links[: TOP_SYNERGIES * 2],
+        "n_links": len(links),
+        "partial": bool(net.get("partial")),
+        "net": money("net_benefit_eur_per_yr", "EUR/yr"),
+        "capex": money("capex_eur", "EUR"),
+        "co2e": amount_text(float(co2e_total), "t/yr", lang) if co2e_total is not None else "",
+    }
 
 
 def amount_text(value: float | None, unit: str | None, lang: str) -> str:
@@ -175,6 +208,7 @@ def render_region_html(report: RegionReport, lang: str = "en") -> str:
         "materials": report.potential.materials[:15],
         "synergies": _synergies(report, lang),
         "evaluated": bool(report.evaluations),
+        "network": _network(report, lang),
         "colours": CATEGORY_COLOURS,
     }
     return _environment(lang).get_template("region.html").render(context)

@@ -20,6 +20,7 @@ from sidestream.mapping.hubs import HubParams
 from sidestream.reports.region import RegionReport
 from sidestream.services.mapping import region_mapping
 from sidestream.services.matching import MatchCache
+from sidestream.services.scenarios import network_view
 from sidestream.store.models import Region
 
 CLI_VIEWER = Viewer(user_id=0, role=Role.ADMIN)  # the command line acts as a region administrator
@@ -50,6 +51,7 @@ def region_report(
     cache: MatchCache | None = None,
     params: HubParams | None = None,
     now: datetime | None = None,
+    with_network: bool = True,
 ) -> RegionReport:
     """Everything the region report shows, cut to ``viewer``."""
     m = region_mapping(session, region, viewer, secret=secret, lang=lang, cache=cache, params=params)
@@ -63,4 +65,5 @@ def region_report(
         generated_at=now or datetime.now(UTC),
         audience=audience_of(viewer),
         evaluations=m.evaluations,
+        network=network_view(session, region, viewer, secret=secret, lang=lang) if with_network else None,
     )

@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.categories import Visibility
 from sidestream.domain.visibility import Viewer, can_see
-from sidestream.errors import ConflictError, InvalidDataError, NotFoundError, PermissionDeniedError
+from sidestream.errors import (
+    ConflictError,
+    InvalidDataError,
+    NotFoundError,
+    PermissionDeniedError,
+    SidestreamError,
+)
 from sidestream.i18n import normalise_lang
 from sidestream.optimise.network import OptimiseParams
 from sidestream.optimise.scenarios import ScenarioSpec, compare, run_scenario
@@ -182,6 +188,24 @@ def optimise_region(
     result = run_scenario(
         rows_to_frame(_region_rows(session, region)), region_parameters(session, region), spec
     )
+    return filter_result(result.to_json(), _flow_facts(session, region), viewer, secret=secret,
+                         region_id=region.id, lang=normalise_lang(lang))  # fmt: skip
+
+
+def network_view(
+    session: Session, region: Region, viewer: Viewer, *, secret: str, lang: str = "en"
+) -> dict[str, Any] | None:
+    """The region's best network under default choices, cut to ``viewer`` — for reports.
+
+    Unlike :func:`optimise_region` anyone may read it: it is derived data shown with
+    the same cut as a saved scenario's result. None when the region has nothing to
+    optimise (no supply or no demand)."""
+    try:
+        result = run_scenario(
+            rows_to_frame(_region_rows(session, region)), region_parameters(session, region), ScenarioSpec()
+        )
+    except SidestreamError:
+        return None
     return filter_result(result.to_json(), _flow_facts(session, region), viewer, secret=secret,
                          region_id=region.id, lang=normalise_lang(lang))  # fmt: skip
 
