@@ -69,3 +69,39 @@ def test_rich_output_and_errors(flows: Path) -> None:
     bad = runner.invoke(app, ["optimise", str(flows), "--include", "nope"])
     assert bad.exit_code == 2
     assert "unknown link id" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_saved_scenarios_through_the_cli(db_url: str) -> None:
+    """Create two scenarios from presets, run both, compare: the energy-scarcity run
+    uses the doubled electricity price, so the comparison names both, baseline first."""
+    import json as _json
+
+    from sidestream.knowledge.regions import demo_region_path
+
+    env = {"SIDESTREAM_DATABASE_URL": db_url, "COLUMNS": "200"}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, list(args), env=env)
+        assert "Traceback" not in result.output, result.output
+        return result.exit_code, result.stdout
+
+    assert run("db", "upgrade")[0] == 0
+    assert run("import", str(demo_region_path("kalundborg")), "--region", "kalundborg")[0] == 0
+    code, out = run("scenario", "create", "kalundborg", "Today")
+    assert code == 0 and out.startswith("scenario ")
+    base_id = out.split()[1].rstrip(":")
+    code, out = run("scenario", "create", "kalundborg", "Scarce energy", "--preset", "energy-scarcity")
+    scarce_id = out.split()[1].rstrip(":")
+    assert run("scenario", "create", "kalundborg", "Today")[0] != 0  # names are unique per region
+    assert run("scenario", "create", "kalundborg", "X", "--preset", "nope")[0] != 0
+    for sid in (base_id, scarce_id):
+        code, out = run("scenario", "run", "kalundborg", sid)
+        assert code == 0, out
+    code, out = run("scenario", "list", "kalundborg", "--json")
+    views = _json.loads(out)
+    assert [v["name"] for v in views] == ["Today", "Scarce energy"]
+    assert all(v["result"] is not None and v["result"]["n_chosen"] > 0 for v in views)
+    assert views[1]["spec"]["factors"]["price.electricity"] == 2.0
+    code, out = run("scenario", "compare", "kalundborg", base_id, scarce_id, "--json")
+    rows = _json.loads(out)
+    assert code == 0 and [r["name"] for r in rows] == ["Today", "Scarce energy"]

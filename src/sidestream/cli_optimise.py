@@ -7,6 +7,8 @@ network model (``optimise.network``). Registered by :func:`register`.
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -120,6 +122,19 @@ def optimise(
     _print(doc, path.name, lang)
 
 
+def _actor(link: dict[str, Any], side: str) -> str:
+    """A link's side: the engine's flat fields, or a stored result cut to the reader
+    (a side they may not see is a stub with a text and no actor)."""
+    cut = link.get(side) or {}
+    return str(
+        link.get(f"{side}_actor") or cut.get("actor") or cut.get("text") or link.get(f"{side}_id") or "—"
+    )
+
+
+def _maybe(value: float | None, unit: str, lang: str, digits: int = 1) -> str:
+    return "—" if value is None else _num(float(value), unit, lang, digits)
+
+
 def _print(doc: dict[str, Any], name: str, lang: str) -> None:
     if not doc["links"]:
         out.print(_t(NOTHING, lang))
@@ -128,26 +143,170 @@ def _print(doc: dict[str, Any], name: str, lang: str) -> None:
         for col in ("supply", "demand", "quantity", "mode", "net", "co2e", "capex", "km"):
             t.add_column(_t(HEAD[col], lang), overflow="fold")
         for r in doc["links"]:
-            mode = _t(MODE[r["mode"]], lang, trunk=r["trunk_id"])
+            mode = _t(MODE[r["mode"]], lang, trunk=r["trunk_id"]) if r.get("mode") in MODE else ""
             t.add_row(
-                r["supply_actor"] or r["supply_id"], r["demand_actor"] or r["demand_id"],
-                _num(r["quantity"], r["quantity_unit"], lang), mode,
-                _num(r["net_benefit_eur_per_yr"], "EUR/yr", lang, 0), _num(r["co2e_t_per_yr"], "t/yr", lang),
-                _num(r["capex_eur"], "EUR", lang, 0), _num(r["distance_km"], "km", lang),
+                _actor(r, "supply"), _actor(r, "demand"),
+                _maybe(r.get("quantity"), r.get("quantity_unit") or "", lang), mode,
+                _maybe(r.get("net_benefit_eur_per_yr"), "EUR/yr", lang, 0),
+                _maybe(r.get("co2e_t_per_yr"), "t/yr", lang),
+                _maybe(r.get("capex_eur"), "EUR", lang, 0), _maybe(r.get("distance_km"), "km", lang),
             )  # fmt: skip
         out.print(t)
     out.print(
         _t(SUMMARY, lang, n=doc["n_chosen"], candidates=doc["n_candidates"],
-           net=_num(doc["net_benefit_eur_per_yr"], "EUR/yr", lang, 0),
-           co2e=_num(doc["co2e_t_per_yr"], "t CO2e/yr", lang), capex=_num(doc["capex_eur"], "EUR", lang, 0),
+           net=_maybe(doc["net_benefit_eur_per_yr"], "EUR/yr", lang, 0),
+           co2e=_maybe(doc["co2e_t_per_yr"], "t CO2e/yr", lang),
+           capex=_maybe(doc["capex_eur"], "EUR", lang, 0),
            status=doc["termination"], seconds=format_number(doc["solve_time_s"], lang, 2),
            gap=format_number(100 * doc["mip_gap"], lang, 3) if doc["mip_gap"] is not None else "?"),
         highlight=False,
     )  # fmt: skip
 
 
+# --- saved scenarios of a region (the database) -------------------------------------
+# Whoever runs these operates the instance: they act as a facilitator of the region,
+# so results never show another organisation's private flows.
+
+scenario_app = typer.Typer(
+    help="Saved optimisation scenarios of a region: create, list, run, compare.", no_args_is_help=True
+)
+RegionArg = Annotated[str, typer.Argument(help="Region slug, e.g. helgeland.")]
+
+
+def _operator() -> Any:
+    from sidestream.domain.visibility import Role, Viewer
+
+    return Viewer(user_id=None, role=Role.FACILITATOR)
+
+
+def scenario_create(
+    region: RegionArg,
+    name: Annotated[str, typer.Argument(help="A name unique in the region.")],
+    preset: Annotated[
+        str, typer.Option(help="Start from a preset: baseline, energy-scarcity, landfill-tax-up.")
+    ] = "baseline",
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="A JSON scenario spec (factors, overrides, extra flows).")
+    ] = None,
+) -> None:
+    """Save a scenario for the region (a preset, or a JSON spec file)."""
+    from sidestream.cli_data import _store
+    from sidestream.errors import InvalidDataError
+    from sidestream.optimise.scenarios import PRESETS
+    from sidestream.services import regions, scenarios
+
+    if spec_file is not None:
+        try:
+            spec: Any = json.loads(spec_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidDataError(f"cannot read the scenario spec {spec_file}: {exc}") from None
+    elif preset in PRESETS:
+        spec = PRESETS[preset]
+    else:
+        raise InvalidDataError(f"unknown preset {preset!r}: choose one of {', '.join(sorted(PRESETS))}")
+    with _store() as (_engine, session):
+        target = regions.get_region(session, region)
+        scenario = scenarios.create_scenario(session, target, _operator(), name, spec)
+        out.print(f"scenario {scenario.id}: {scenario.name}")
+
+
+def scenario_list(
+    region: RegionArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
+) -> None:
+    """List the region's scenarios with their last results."""
+    from sidestream.cli_data import _store
+    from sidestream.config import get_settings
+    from sidestream.services import regions, scenarios
+
+    lang = normalise_lang(lang)
+    with _store() as (_engine, session):
+        target = regions.get_region(session, region)
+        views = scenarios.list_scenarios(
+            session, target, _operator(), secret=get_settings().secret_key, lang=lang
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(views, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    table = Table(title=target.name)
+    for col in (
+        "id",
+        _t(N_("Name"), lang),
+        _t(N_("Net benefit"), lang),
+        "CO2e",
+        _t(N_("Links chosen"), lang),
+    ):
+        table.add_column(col)
+    for v in views:
+        r = v["result"]
+        table.add_row(
+            str(v["id"]), v["name"],
+            _num(r["net_benefit_eur_per_yr"], "EUR/yr", lang, 0) if r else "—",
+            _num(r["co2e_t_per_yr"], "t CO2e/yr", lang) if r else "—",
+            str(r["n_chosen"]) if r else "—",
+        )  # fmt: skip
+    out.print(table)
+
+
+def scenario_run(
+    region: RegionArg,
+    scenario_id: Annotated[int, typer.Argument(help="Scenario id (see `scenario list`).")],
+    lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
+) -> None:
+    """Re-evaluate and re-optimise a saved scenario on the region's current flows."""
+    from sidestream.cli_data import _store
+    from sidestream.config import get_settings
+    from sidestream.services import regions, scenarios
+
+    lang = normalise_lang(lang)
+    with _store() as (_engine, session), Progress(transient=True, console=err) as progress:
+        progress.add_task(_t(N_("Matching, evaluating and optimising …"), lang), total=None)
+        target = regions.get_region(session, region)
+        scenario = scenarios.run_saved(session, target, _operator(), scenario_id)
+        view = scenarios.scenario_view(
+            session, target, _operator(), scenario, secret=get_settings().secret_key, lang=lang
+        )
+    _print(view["result"], view["name"], lang)
+
+
+def scenario_compare(
+    region: RegionArg,
+    scenario_ids: Annotated[list[int], typer.Argument(help="Scenario ids; the first is the baseline.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare run scenarios side by side (totals, and links added or dropped)."""
+    from sidestream.cli_data import _store
+    from sidestream.config import get_settings
+    from sidestream.services import regions, scenarios
+
+    with _store() as (_engine, session):
+        target = regions.get_region(session, region)
+        rows = scenarios.compare_scenarios(
+            session, target, _operator(), scenario_ids, secret=get_settings().secret_key
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    table = Table(title=target.name)
+    keys = [k for k in (rows[0] if rows else {}) if not isinstance(rows[0][k], list | dict)]
+    for k in keys:
+        table.add_column(k)
+    for row in rows:
+        table.add_row(*(str(row[k]) for k in keys))
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``optimise`` to the main app."""
+    """Add ``optimise`` and ``scenario`` to the main app."""
     from sidestream.cli import friendly
 
     app.command("optimise")(friendly(optimise))
+    for name, command in (
+        ("create", scenario_create),
+        ("list", scenario_list),
+        ("run", scenario_run),
+        ("compare", scenario_compare),
+    ):
+        scenario_app.command(name)(friendly(command))
+    app.add_typer(scenario_app, name="scenario")
