@@ -495,10 +495,19 @@ def _solve_matrix(
         col_block[z_cols] = trunk_block if trunk_block is not None else 0
     lower, upper = row_bounds(matrices.b, matrices.sense)
     assert matrices.A is not None
+    # Solve in x_a / bound_a ∈ [0, 1] (exact change of variables, undone below): in
+    # physical units the matrix spans 1/capacity ≈ 1e-6 to bound ≈ 1e6 and HiGHS's
+    # branch and bound stalls (a 412-arc water block: 4 % gap after 60 s, against
+    # optimal in 0.4 s scaled).
+    scale = np.ones(len(matrices.vlabels))
+    bound = np.asarray(matrices.ub[x_cols], float)
+    scale[x_cols] = np.where(bound > 0, bound, 1.0)
+    a = sparse.csc_array(matrices.A) @ sparse.diags_array(scale)
     solved = solve_blocks(
-        matrices.A, lower, upper, matrices.c, matrices.lb, matrices.ub, matrices.vtypes != "C", col_block,
-        mip_rel_gap=params.mip_rel_gap, time_limit_s=params.time_limit_s, known_objective=closed,
+        a, lower, upper, matrices.c * scale, matrices.lb / scale, matrices.ub / scale, matrices.vtypes != "C",
+        col_block, mip_rel_gap=params.mip_rel_gap, time_limit_s=params.time_limit_s, known_objective=closed,
     )  # fmt: skip
+    solved.values = solved.values * scale
     profile.update(n_blocks=solved.n_blocks, largest_block_columns=solved.largest_cols,
                    largest_block_s=solved.largest_s, largest_block_gap=solved.largest_gap)  # fmt: skip
     if solved.termination == "infeasible":
