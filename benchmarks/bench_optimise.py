@@ -52,6 +52,10 @@ def run_highs(links: Any, decompose: bool, time_limit: float, gap: float) -> dic
         "dual_bound": result.objective_value + result.mip_gap * abs(result.objective_value),  # inf: unknown
         "chosen": len(result.chosen),
         "arcs": result.n_arcs,
+        "blocks": result.extra.get("n_blocks"),
+        "largest_block_columns": result.extra.get("largest_block_columns"),
+        "largest_block_s": round(float(result.extra.get("largest_block_s", 0.0)), 3),
+        "largest_block_gap": result.extra.get("largest_block_gap"),
     }
 
 
@@ -120,7 +124,9 @@ def main() -> None:
         rows.append(row)
         line = (
             f"{n:>6} links ({highs['arcs']} arcs after presolve): "
-            f"HiGHS {highs['seconds']:.2f} s [{highs['status']}, gap {highs['gap']:.1e}, {highs['chosen']} chosen]"
+            f"HiGHS {highs['seconds']:.2f} s (build {highs['build_s']:.2f}, solve {highs['solve_s']:.2f}; "
+            f"largest block {highs['largest_block_columns']} columns {highs['largest_block_s']:.2f} s) "
+            f"[{highs['status']}, gap {highs['gap']:.1e}, {highs['chosen']} chosen]"
         )
         if whole is not None:
             line += (
