@@ -34,3 +34,14 @@ def test_banded_estimate_has_no_quantity_or_exact_figure(params: Parameters) -> 
     assert set(est) == {"banded", "assumptions", "net_annual", "npv", "co2e_avoided"}
     assert est["npv"] == {"band": [10000.0, 100000.0], "unit": "EUR"}  # exact: 5400 × 7.7217 = 41 697
     assert "600" not in str(est) and "41697" not in str(est)
+
+
+def test_a_pair_that_was_not_valued_shows_no_band(params: Parameters) -> None:
+    """Zeros of a pair the evaluation could not value are not "between 0 and 0"."""
+    zero = {"value": 0.0, "unit": "EUR/yr"}
+    est = banded({"evaluable": False, "net_annual": zero, "npv": {"value": 0.0, "unit": "EUR"},
+                  "co2e_avoided": {"value": 0.0, "unit": "t/yr"}, "assumptions": ["x"]})  # fmt: skip
+    assert est == {"banded": True, "assumptions": ["x"]}
+    valued = banded({"evaluable": True, "net_annual": zero, "npv": {"value": -250.0, "unit": "EUR"}})
+    assert valued is not None and "net_annual" not in valued
+    assert valued["npv"] == {"band": [-1000.0, -100.0], "unit": "EUR"}

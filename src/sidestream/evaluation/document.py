@@ -250,9 +250,11 @@ def banded(estimate: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not estimate:
         return None
     out: dict[str, Any] = {"banded": True, "assumptions": list(estimate.get("assumptions") or [])[:1]}
+    if estimate.get("evaluable") is False:  # its zeros mean "not valued", not "worth nothing"
+        return out
     for key in ("net_annual", "npv", "co2e_avoided"):
         item = estimate.get(key)
-        if isinstance(item, Mapping) and item.get("value") is not None:
+        if isinstance(item, Mapping) and item.get("value") is not None and float(item["value"]) != 0.0:
             out[key] = {"band": band(item["value"]), "unit": item.get("unit")}
     return out
 
