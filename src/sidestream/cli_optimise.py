@@ -8,7 +8,6 @@ network model (``optimise.network``). Registered by :func:`register`.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -173,12 +172,6 @@ scenario_app = typer.Typer(
 RegionArg = Annotated[str, typer.Argument(help="Region slug, e.g. helgeland.")]
 
 
-def _operator() -> Any:
-    from sidestream.domain.visibility import Role, Viewer
-
-    return Viewer(user_id=None, role=Role.FACILITATOR)
-
-
 def scenario_create(
     region: RegionArg,
     name: Annotated[str, typer.Argument(help="A name unique in the region.")],
@@ -191,6 +184,7 @@ def scenario_create(
 ) -> None:
     """Save a scenario for the region (a preset, or a JSON spec file)."""
     from sidestream.cli_data import _store
+    from sidestream.cli_facilitation import OPERATOR
     from sidestream.errors import InvalidDataError
     from sidestream.optimise.scenarios import PRESETS
     from sidestream.services import regions, scenarios
@@ -206,7 +200,7 @@ def scenario_create(
         raise InvalidDataError(f"unknown preset {preset!r}: choose one of {', '.join(sorted(PRESETS))}")
     with _store() as (_engine, session):
         target = regions.get_region(session, region)
-        scenario = scenarios.create_scenario(session, target, _operator(), name, spec)
+        scenario = scenarios.create_scenario(session, target, OPERATOR, name, spec)
         out.print(f"scenario {scenario.id}: {scenario.name}")
 
 
@@ -216,7 +210,8 @@ def scenario_list(
     lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
 ) -> None:
     """List the region's scenarios with their last results."""
-    from sidestream.cli_data import _store
+    from sidestream.cli_data import _print_json, _store
+    from sidestream.cli_facilitation import OPERATOR
     from sidestream.config import get_settings
     from sidestream.services import regions, scenarios
 
@@ -224,10 +219,10 @@ def scenario_list(
     with _store() as (_engine, session):
         target = regions.get_region(session, region)
         views = scenarios.list_scenarios(
-            session, target, _operator(), secret=get_settings().secret_key, lang=lang
+            session, target, OPERATOR, secret=get_settings().secret_key, lang=lang
         )
     if as_json:
-        sys.stdout.write(json.dumps(views, ensure_ascii=False, indent=2, default=str) + "\n")
+        _print_json(views)
         return
     table = Table(title=target.name)
     for col in (
@@ -256,6 +251,7 @@ def scenario_run(
 ) -> None:
     """Re-evaluate and re-optimise a saved scenario on the region's current flows."""
     from sidestream.cli_data import _store
+    from sidestream.cli_facilitation import OPERATOR
     from sidestream.config import get_settings
     from sidestream.services import regions, scenarios
 
@@ -263,9 +259,9 @@ def scenario_run(
     with _store() as (_engine, session), Progress(transient=True, console=err) as progress:
         progress.add_task(_t(N_("Matching, evaluating and optimising …"), lang), total=None)
         target = regions.get_region(session, region)
-        scenario = scenarios.run_saved(session, target, _operator(), scenario_id)
+        scenario = scenarios.run_saved(session, target, OPERATOR, scenario_id)
         view = scenarios.scenario_view(
-            session, target, _operator(), scenario, secret=get_settings().secret_key, lang=lang
+            session, target, OPERATOR, scenario, secret=get_settings().secret_key, lang=lang
         )
     _print(view["result"], view["name"], lang)
 
@@ -276,17 +272,18 @@ def scenario_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare run scenarios side by side (totals, and links added or dropped)."""
-    from sidestream.cli_data import _store
+    from sidestream.cli_data import _print_json, _store
+    from sidestream.cli_facilitation import OPERATOR
     from sidestream.config import get_settings
     from sidestream.services import regions, scenarios
 
     with _store() as (_engine, session):
         target = regions.get_region(session, region)
         rows = scenarios.compare_scenarios(
-            session, target, _operator(), scenario_ids, secret=get_settings().secret_key
+            session, target, OPERATOR, scenario_ids, secret=get_settings().secret_key
         )
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        _print_json(rows)
         return
     table = Table(title=target.name)
     keys = [k for k in (rows[0] if rows else {}) if not isinstance(rows[0][k], list | dict)]

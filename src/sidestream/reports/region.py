@@ -64,7 +64,7 @@ def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
             "supply": s.get("actor") or s.get("text") or "", "demand": d.get("actor") or d.get("text") or "",
             "resource": s.get("resource") or "", "anonymised": bool(link.get("anonymised")),
             "amount": amount_text(float(q), link.get("quantity_unit"), lang) if q is not None else "",
-            "net": f"{format_number(float(benefit), lang, 0)} EUR/yr" if benefit is not None else "",
+            "net": _money({"value": benefit, "unit": "EUR/yr"}, lang) or "",
             "co2e": amount_text(float(co2e), "t/yr", lang) if co2e is not None else "",
         })  # fmt: skip
 
@@ -77,8 +77,8 @@ def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
         "links": links[: TOP_SYNERGIES * 2],
         "n_links": len(links),
         "partial": bool(net.get("partial")),
-        "net": money("net_benefit_eur_per_yr", "EUR/yr"),
-        "capex": money("capex_eur", "EUR"),
+        "net": _money({"value": net.get("net_benefit_eur_per_yr"), "unit": "EUR/yr"}, lang) or "",
+        "capex": _money({"value": net.get("capex_eur"), "unit": "EUR"}, lang) or "",
         "co2e": amount_text(float(co2e_total), "t/yr", lang) if co2e_total is not None else "",
     }
 
