@@ -68,10 +68,6 @@ def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
             "co2e": amount_text(float(co2e), "t/yr", lang) if co2e is not None else "",
         })  # fmt: skip
 
-    def money(key: str, unit: str) -> str:
-        value = net.get(key)
-        return f"{format_number(float(value), lang, 0)} {unit}" if value is not None else ""
-
     co2e_total = net.get("co2e_t_per_yr")
     return {
         "links": links[: TOP_SYNERGIES * 2],
