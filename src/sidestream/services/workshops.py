@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Subquery, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -1100,13 +1100,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_ideas(session: Session, actor: Actor, query: IdeaQuery | None = None) -> Page[IdeaView]:
-    """One page of the workshop's ideas (merged duplicates left out), with totals
-    computed in SQL so that 330 ideas stay cheap to sort and page."""
-    query = query or IdeaQuery()
-    check_paging(query.page, query.per_page)
-    if query.sort not in IDEA_SORTS:
-        raise InvalidDataError(f"cannot sort ideas by {query.sort!r}: use one of {', '.join(IDEA_SORTS)}")
+def _idea_totals() -> tuple[Subquery, Subquery]:
+    """Per idea: its dots and voters, and its mean place on the impact/effort grid —
+    subqueries, so that lists sort and page on them in SQL."""
     votes = (
         select(IdeaVote.idea_id, func.sum(IdeaVote.dots).label("dots"), func.count().label("voters"))
         .where(IdeaVote.dots > 0)
@@ -1123,6 +1119,17 @@ def list_ideas(session: Session, actor: Actor, query: IdeaQuery | None = None) -
         .group_by(IdeaPlacement.idea_id)
         .subquery()
     )
+    return votes, grid
+
+
+def list_ideas(session: Session, actor: Actor, query: IdeaQuery | None = None) -> Page[IdeaView]:
+    """One page of the workshop's ideas (merged duplicates left out), with totals
+    computed in SQL so that 330 ideas stay cheap to sort and page."""
+    query = query or IdeaQuery()
+    check_paging(query.page, query.per_page)
+    if query.sort not in IDEA_SORTS:
+        raise InvalidDataError(f"cannot sort ideas by {query.sort!r}: use one of {', '.join(IDEA_SORTS)}")
+    votes, grid = _idea_totals()
     dots = func.coalesce(votes.c.dots, 0)
     prio = grid.c.impact * (rules.SCALE_MAX + 1 - grid.c.effort)
     where: list[ColumnElement[bool]] = [Idea.workshop_id == actor.workshop.id, Idea.merged_into_id.is_(None)]
@@ -1397,22 +1404,7 @@ def _workshop_marked(session: Session, actor: Actor) -> list[FlowRow]:
 
 def idea_views_by_id(session: Session, actor: Actor, idea_ids: Sequence[int]) -> list[IdeaView]:
     """The ideas with these ids as the actor sees them (merged ones too)."""
-    votes = (
-        select(IdeaVote.idea_id, func.sum(IdeaVote.dots).label("dots"), func.count().label("voters"))
-        .where(IdeaVote.dots > 0)
-        .group_by(IdeaVote.idea_id)
-        .subquery()
-    )
-    grid = (
-        select(
-            IdeaPlacement.idea_id,
-            func.avg(IdeaPlacement.impact).label("impact"),
-            func.avg(IdeaPlacement.effort).label("effort"),
-            func.count().label("n"),
-        )
-        .group_by(IdeaPlacement.idea_id)
-        .subquery()
-    )
+    votes, grid = _idea_totals()
     rows = session.execute(
         select(
             Idea, func.coalesce(votes.c.dots, 0), func.coalesce(votes.c.voters, 0), grid.c.impact,
