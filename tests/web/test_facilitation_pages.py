@@ -154,6 +154,46 @@ def test_case_board_move_and_confidential_flows(new_client: ApiClient, client: A
     assert not leaks(demo, client.get(f"{BASE}/cases").text)
 
 
+def test_case_items_removed_and_owner_handed_over(new_client: ApiClient, demo: Demo) -> None:
+    login(new_client, demo.member)
+    _, url = open_case(new_client, "Slag for the road builder")
+
+    def post(path: str, **data: object) -> int:
+        page = new_client.get(url).text
+        form = {"version": version_of(new_client, url), "csrf_token": csrf(page), **data}
+        return new_client.post(f"{url}/{path}", data=form).status_code
+
+    assert post("steps", text="Ask the road authority") == 303
+    assert post("links", title="Slag study", url="https://example.org/slag.pdf") == 303
+    assert post("barriers", barrier="regulation", note="end-of-waste status") == 303
+    case = CaseData.model_validate(new_client.get(f"{url}.json").json())
+    step_id = case.case["steps"][0]["id"]
+    link_id = case.case["links"][0]["id"]
+    page = new_client.get(url).text
+    assert page.count('name="what"') == 3, "one remove button per step, link and barrier"
+    assert post("remove", what="step", item=step_id) == 303
+    assert post("remove", what="link", item=link_id) == 303
+    assert post("remove", what="barrier", item="regulation") == 303
+    case = CaseData.model_validate(new_client.get(f"{url}.json").json())
+    assert case.case["steps"] == [] and case.case["links"] == [] and case.barriers == []
+    assert {"remove_step", "remove_link", "remove_barrier"} <= {h.action for h in case.history}
+    # an id that is not on the case, or not an id at all, is refused without a change
+    assert post("remove", what="step", item=step_id) == 404
+    assert post("remove", what="link", item="x") == 422
+    # the member owns the case and may hand it to another person of the region
+    assert case.owner_options, "the owner gets the list of the region's people"
+    facilitator = next(o for o in case.owner_options if o.value != str(case.case["owner_user_id"]))
+    assert post("edit", title="Slag for the road builder", owner_user_id=facilitator.value) == 303
+    after = CaseData.model_validate(new_client.get(f"{url}.json").json())
+    assert str(after.case["owner_user_id"]) == facilitator.value
+    # no longer the owner: the member (still on the case team as its creator) gets no list
+    assert after.owner_options == []
+    # a user id from outside the region is unknown
+    new_client.cookies.clear()
+    login(new_client, demo.facilitator)
+    assert post("edit", title="Slag for the road builder", owner_user_id="999999") == 404
+
+
 def test_public_page_feedback(new_client: ApiClient, client: ApiClient, demo: Demo) -> None:
     login(new_client, demo.member)
     _, url = open_case(new_client, "Biogas from fish sludge")

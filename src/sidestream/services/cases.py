@@ -66,6 +66,7 @@ from sidestream.store.models import (
     CasePartner,
     CaseStep,
     Flow,
+    Membership,
     Organisation,
     Region,
     User,
@@ -340,6 +341,20 @@ def changing(
         raise
 
 
+def _region_member(session: Session, region_id: int, user_id: int) -> User:
+    """The user, if they have a role in the region: a case is run by the region's people,
+    and an outsider as owner would see the case without belonging to its network. Any
+    other user id is reported as unknown, so the answer reveals no account."""
+    member = session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(User.id == user_id, Membership.region_id == region_id)
+    )
+    if member is None:
+        raise NotFoundError(f"no user with id {user_id} in this region")
+    return member
+
+
 def update_case(
     session: Session,
     case: Case,
@@ -360,10 +375,7 @@ def update_case(
     if visibility is not None:
         values["visibility"] = parse_access(visibility).value
     if owner_user_id is not None:
-        owner = session.get(User, owner_user_id)
-        if owner is None:
-            raise NotFoundError(f"no user with id {owner_user_id}")
-        values["owner_user_id"] = owner.id
+        values["owner_user_id"] = _region_member(session, case.region_id, owner_user_id).id
     with changing(session, case, viewer, expected_version, "update") as change:
         change["before"] = {k: getattr(case, k) for k in values}
         for key, value in values.items():

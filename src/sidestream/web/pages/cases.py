@@ -11,6 +11,7 @@ are stubs), with forms for its parts, the readiness chart and the history.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query
@@ -39,7 +40,7 @@ from sidestream.services import cases as service
 from sidestream.services import catalogue as catalogue_service
 from sidestream.services import engagement
 from sidestream.services import experts as expert_service
-from sidestream.services.accounts import has_role
+from sidestream.services.accounts import has_role, list_memberships
 from sidestream.services.flows import list_organisations, visible_flows
 from sidestream.services.synergies import list_synergies
 from sidestream.store.models import Case, Flow, Organisation, Region, User
@@ -339,6 +340,7 @@ class CaseData(BaseModel):
     organisation_options: list[Option]
     flow_options: list[Option]
     role_options: list[Option]
+    owner_options: list[Option]
     is_owner: bool
     public_url: str | None
     public_summary: str
@@ -360,6 +362,15 @@ def _change_text(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
 
 
 _NOT_IN_CASE = ("partners", "flows", "figures", "readiness", "readiness_levels")
+
+
+def _owner_options(session: Session, region: Region, case: Case, viewer: Viewer) -> list[Option]:
+    """The region's people a case can be handed to — offered to facilitators and the
+    current owner only, since the list names every member of the region."""
+    if not (viewer.manages_region or (viewer.user_id is not None and viewer.user_id == case.owner_user_id)):
+        return []
+    people = [(m.user.name or m.user.email, m.user.id) for m in list_memberships(session, region)]
+    return [Option(value=str(uid), label=label) for label, uid in sorted(people, key=lambda p: p[0].lower())]
 
 
 def case_data(
@@ -496,6 +507,7 @@ def case_data(
         organisation_options=orgs,
         flow_options=flow_opts,
         role_options=[Option(value=r.value, label=translate(ROLE_LABELS[r], lang)) for r in PartnerRole],
+        owner_options=_owner_options(session, region, case, viewer),
         is_owner=viewer.user_id is not None and viewer.user_id == case.owner_user_id,
         public_url=f"/public/cases/{case.public_slug}" if case.is_public and case.public_slug else None,
         public_summary=case.public_summary,
@@ -549,8 +561,11 @@ def edit_case(
     title: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=20_000)] = "",
     visibility: Annotated[CaseAccess, Form()] = CaseAccess.NETWORK,
+    owner_user_id: Annotated[str, Form(max_length=20)] = "",
     csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
+    """``owner_user_id`` comes from the owner list, which only facilitators and the
+    current owner get; empty keeps the owner."""
     case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.update_case(
         session,
@@ -560,8 +575,54 @@ def edit_case(
         title=title,
         description=description,
         visibility=visibility,
+        owner_user_id=int(owner_user_id) if owner_user_id.isdigit() else None,
     )
     return _back(region, case)
+
+
+class Removable(StrEnum):
+    """What the case page's "remove" buttons take away, with the section to go back to."""
+
+    PARTNER = "partner"
+    FLOW = "flow"
+    BARRIER = "barrier"
+    STEP = "step"
+    LINK = "link"
+    FIGURE = "figure"
+
+
+def _remove(session: Session, case: Case, viewer: Viewer, what: Removable, item: str, version: int) -> None:
+    if what is Removable.BARRIER:
+        service.remove_barrier(session, case, viewer, item, expected_version=version)
+        return
+    if not item.isdigit():
+        raise InvalidDataError(f"{what.value}: not an id: {item!r}")
+    remove = {
+        Removable.PARTNER: service.remove_partner,
+        Removable.FLOW: service.remove_flow,
+        Removable.STEP: service.remove_step,
+        Removable.LINK: service.remove_link,
+        Removable.FIGURE: service.remove_figure,
+    }[what]
+    remove(session, case, viewer, int(item), expected_version=version)
+
+
+@router.post("/regions/{slug}/cases/{case_id}/remove")
+def remove_item(
+    web: FormWebDep,
+    region: RegionDep,
+    session: SessionDep,
+    case_id: IdPath,
+    version: VersionForm,
+    what: Annotated[Removable, Form()],
+    item: Annotated[str, Form(max_length=100)],
+    csrf_token: CsrfForm = "",
+) -> RedirectResponse:
+    """Take a partner, flow, barrier, step, link or figure off the case (the API's
+    DELETE routes, for a browser form)."""
+    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
+    _remove(session, case, viewer, what, item, version)
+    return _back(region, case, f"#{what.value}s")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/partners")
