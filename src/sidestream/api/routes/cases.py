@@ -7,9 +7,10 @@ may see them (hidden ones are stubs).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from sidestream.api.deps import (
@@ -108,8 +109,43 @@ def _render(session: Session, case: Case, viewer: Viewer, response: Response) ->
     return case_public(service.case_view(session, case, viewer))
 
 
-def _case(session: Session, region: Region, viewer: Viewer, case_id: int) -> Case:
-    return service.get_case(session, region, viewer, case_id)
+@dataclass(frozen=True)
+class CaseRef:
+    """A case of the region, loaded as the caller may see it ("not found" otherwise)."""
+
+    session: Session
+    region: Region
+    viewer: Viewer
+    case: Case
+
+
+def case_ref(case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep) -> CaseRef:
+    return CaseRef(session, region, viewer, service.get_case(session, region, viewer, case_id))
+
+
+CaseRefDep = Annotated[CaseRef, Depends(case_ref)]
+
+
+@dataclass(frozen=True)
+class CaseCall(CaseRef):
+    """A write to a case: the case, the version the caller read and the response that
+    gets the new ETag — what every write route of this module shares."""
+
+    response: Response
+    if_match: int | None
+
+    def version(self, body_version: int | None) -> int | None:
+        return expected_version(self.if_match, body_version)
+
+    def render(self) -> CasePublic:
+        return _render(self.session, self.case, self.viewer, self.response)
+
+
+def case_call(ref: CaseRefDep, response: Response, if_match: IfMatchDep) -> CaseCall:
+    return CaseCall(ref.session, ref.region, ref.viewer, ref.case, response, if_match)
+
+
+CaseCallDep = Annotated[CaseCall, Depends(case_call)]
 
 
 @router.get(CASES, response_model=list[CasePublic], summary="Cases you may see (the board)")
@@ -146,200 +182,142 @@ def create_case(
 
 
 @router.get(ONE, response_model=CasePublic, summary="One case")
-def get_case(
-    case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, response: Response
-) -> CasePublic:
-    return _render(session, _case(session, region, viewer, case_id), viewer, response)
+def get_case(ref: CaseRefDep, response: Response) -> CasePublic:
+    return _render(ref.session, ref.case, ref.viewer, response)
 
 
 @router.patch(ONE, response_model=CasePublic, summary="Change a case's title, text, owner or visibility")
 def update_case(
-    case_id: IdPath,
     body: CaseUpdate,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.update_case(
-        session, case, viewer, expected_version=expected_version(if_match, body.version), title=body.title,
+        call.session, call.case, call.viewer, expected_version=call.version(body.version), title=body.title,
         description=body.description, owner_user_id=body.owner_user_id, visibility=body.visibility,
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.post(ONE + "/stage", response_model=CasePublic, summary="Move a case to another stage")
 def move_case(
-    case_id: IdPath,
     body: StageMove,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.move_case(
-        session, case, viewer, body.stage, expected_version=expected_version(if_match, body.version)
+        call.session, call.case, call.viewer, body.stage, expected_version=call.version(body.version)
     )
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.post(ONE + "/partners", response_model=CasePublic, summary="Add a partner organisation")
 def add_partner(
-    case_id: IdPath,
     body: PartnerAdd,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.add_partner(
-        session, region, case, viewer, body.organisation_id, body.role,
-        expected_version=expected_version(if_match, body.version),
+        call.session, call.region, call.case, call.viewer, body.organisation_id, body.role,
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/partners/{organisation_id}", response_model=CasePublic, summary="Remove a partner")
 def remove_partner(
-    case_id: IdPath,
     organisation_id: IdPath,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_partner(session, case, viewer, organisation_id, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_partner(
+        call.session, call.case, call.viewer, organisation_id, expected_version=call.if_match
+    )
+    return call.render()
 
 
 @router.post(ONE + "/flows", response_model=CasePublic, summary="Add a flow to a case")
 def add_flow(
-    case_id: IdPath,
     body: FlowAdd,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.add_flow(
-        session, region, case, viewer, body.flow_id, expected_version=expected_version(if_match, body.version)
+        call.session,
+        call.region,
+        call.case,
+        call.viewer,
+        body.flow_id,
+        expected_version=call.version(body.version),
     )
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/flows/{flow_id}", response_model=CasePublic, summary="Remove a flow from a case")
 def remove_flow(
-    case_id: IdPath,
     flow_id: IdPath,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_flow(session, case, viewer, flow_id, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_flow(call.session, call.case, call.viewer, flow_id, expected_version=call.if_match)
+    return call.render()
 
 
 @router.put(ONE + "/barriers/{barrier}", response_model=CasePublic, summary="Add or change a barrier")
 def set_barrier(
-    case_id: IdPath,
     barrier: Barrier,
     body: BarrierSet,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.set_barrier(
-        session, case, viewer, barrier.value, note=body.note, resolved=body.resolved,
-        expected_version=expected_version(if_match, body.version),
+        call.session, call.case, call.viewer, barrier.value, note=body.note, resolved=body.resolved,
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/barriers/{barrier}", response_model=CasePublic, summary="Remove a barrier")
 def remove_barrier(
-    case_id: IdPath,
     barrier: Barrier,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_barrier(session, case, viewer, barrier.value, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_barrier(
+        call.session, call.case, call.viewer, barrier.value, expected_version=call.if_match
+    )
+    return call.render()
 
 
 @router.post(
     ONE + "/steps", response_model=CasePublic, status_code=status.HTTP_201_CREATED, summary="Add a next step"
 )
 def add_step(
-    case_id: IdPath,
     body: StepCreate,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.add_step(
-        session, case, viewer, text=body.text, due=body.due, owner=body.owner,
-        expected_version=expected_version(if_match, body.version),
+        call.session, call.case, call.viewer, text=body.text, due=body.due, owner=body.owner,
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.patch(
     ONE + "/steps/{step_id}", response_model=CasePublic, summary="Change a next step (or mark it done)"
 )
 def update_step(
-    case_id: IdPath,
     step_id: IdPath,
     body: StepUpdate,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.update_step(
-        session, case, viewer, step_id, text=body.text, due=body.due, owner=body.owner, done=body.done,
-        expected_version=expected_version(if_match, body.version),
+        call.session, call.case, call.viewer, step_id,
+        text=body.text, due=body.due, owner=body.owner, done=body.done,
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/steps/{step_id}", response_model=CasePublic, summary="Remove a next step")
 def remove_step(
-    case_id: IdPath,
     step_id: IdPath,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_step(session, case, viewer, step_id, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_step(call.session, call.case, call.viewer, step_id, expected_version=call.if_match)
+    return call.render()
 
 
 @router.post(
@@ -349,119 +327,82 @@ def remove_step(
     summary="Add a document link",
 )
 def add_link(
-    case_id: IdPath,
     body: LinkCreate,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.add_link(
-        session,
-        case,
-        viewer,
+        call.session,
+        call.case,
+        call.viewer,
         title=body.title,
         url=body.url,
-        expected_version=expected_version(if_match, body.version),
+        expected_version=call.version(body.version),
     )
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/links/{link_id}", response_model=CasePublic, summary="Remove a document link")
 def remove_link(
-    case_id: IdPath,
     link_id: IdPath,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_link(session, case, viewer, link_id, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_link(call.session, call.case, call.viewer, link_id, expected_version=call.if_match)
+    return call.render()
 
 
 @router.put(ONE + "/figures", response_model=CasePublic, summary="Record an expected or realised figure")
 def set_figure(
-    case_id: IdPath,
     body: FigureSet,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
     """Realised figures need the year, the method and the evidence."""
-    case = _case(session, region, viewer, case_id)
     service.set_figure(
-        session, case, viewer, kind=body.kind, metric=body.metric, value=body.value, unit=body.unit,
+        call.session, call.case, call.viewer,
+        kind=body.kind, metric=body.metric, value=body.value, unit=body.unit,
         year=body.year, method=body.method, evidence=body.evidence,
-        expected_version=expected_version(if_match, body.version),
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.delete(ONE + "/figures/{figure_id}", response_model=CasePublic, summary="Remove a figure")
 def remove_figure(
-    case_id: IdPath,
     figure_id: IdPath,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
-    service.remove_figure(session, case, viewer, figure_id, expected_version=if_match)
-    return _render(session, case, viewer, response)
+    service.remove_figure(call.session, call.case, call.viewer, figure_id, expected_version=call.if_match)
+    return call.render()
 
 
 @router.put(ONE + "/readiness", response_model=CasePublic, summary="Set the readiness criteria met")
 def set_readiness(
-    case_id: IdPath,
     body: ReadinessSet,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.set_readiness(
-        session, case, viewer, body.met, expected_version=expected_version(if_match, body.version)
+        call.session, call.case, call.viewer, body.met, expected_version=call.version(body.version)
     )
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 @router.get(ONE + "/history", response_model=list[HistoryPublic], summary="Every change to a case")
-def case_history(
-    case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep
-) -> list[HistoryPublic]:
-    case = _case(session, region, viewer, case_id)
-    return [HistoryPublic(**e.__dict__) for e in service.history(session, case, viewer)]
+def case_history(ref: CaseRefDep) -> list[HistoryPublic]:
+    return [HistoryPublic(**e.__dict__) for e in service.history(ref.session, ref.case, ref.viewer)]
 
 
 @router.put(
     ONE + "/public", response_model=CasePublic, summary="Open or close the case's public page (owner)"
 )
 def set_public(
-    case_id: IdPath,
     body: PublicSet,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchDep,
+    call: CaseCallDep,
 ) -> CasePublic:
-    case = _case(session, region, viewer, case_id)
     service.set_public(
-        session, case, viewer, is_public=body.is_public, summary=body.summary, place=body.place, why=body.why,
-        expected_version=expected_version(if_match, body.version),
+        call.session, call.case, call.viewer,
+        is_public=body.is_public, summary=body.summary, place=body.place, why=body.why,
+        expected_version=call.version(body.version),
     )  # fmt: skip
-    return _render(session, case, viewer, response)
+    return call.render()
 
 
 def _feedback_public(f: object) -> FeedbackPublic:
@@ -469,37 +410,30 @@ def _feedback_public(f: object) -> FeedbackPublic:
 
 
 @router.get(ONE + "/feedback", response_model=list[FeedbackPublic], summary="Residents' feedback (case team)")
-def case_feedback(
-    case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep
-) -> list[FeedbackPublic]:
-    case = _case(session, region, viewer, case_id)
-    return [_feedback_public(f) for f in engagement.team_feedback(session, case)]
+def case_feedback(ref: CaseRefDep) -> list[FeedbackPublic]:
+    return [_feedback_public(f) for f in engagement.team_feedback(ref.session, ref.case)]
 
 
 @router.post(
     ONE + "/feedback/{feedback_id}", response_model=FeedbackPublic, summary="Answer or hide feedback"
 )
 def answer_feedback(
-    case_id: IdPath,
     feedback_id: IdPath,
     body: FeedbackAnswer,
-    region: RegionDep,
-    viewer: ViewerDep,
-    session: SessionDep,
+    ref: CaseRefDep,
 ) -> FeedbackPublic:
-    case = _case(session, region, viewer, case_id)
     return _feedback_public(
-        engagement.answer_feedback(session, case, viewer, feedback_id, body.answer, hidden=body.hidden)
+        engagement.answer_feedback(
+            ref.session, ref.case, ref.viewer, feedback_id, body.answer, hidden=body.hidden
+        )
     )
 
 
 @router.get(
     ONE + "/funding", response_model=list[ProgrammePublic], summary="Funding programmes that fit the case"
 )
-def case_funding(
-    case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, lang: LangQuery = "en"
-) -> list[ProgrammePublic]:
-    case = _case(session, region, viewer, case_id)
+def case_funding(ref: CaseRefDep, lang: LangQuery = "en") -> list[ProgrammePublic]:
+    region, case = ref.region, ref.case
     stage = service.resume_stage(case) if case.stage == CaseStage.PAUSED.value else CaseStage(case.stage)
     if stage is CaseStage.STOPPED:
         return []
@@ -522,16 +456,13 @@ def programme_public(p: Programme, lang: str) -> ProgrammePublic:
 
 
 @router.get(ONE + "/experts", response_model=list[ExpertSuggestion], summary="Experts for the case's needs")
-def case_experts(
-    case_id: IdPath, region: RegionDep, viewer: ViewerDep, session: SessionDep, auth: AuthDep
-) -> list[ExpertSuggestion]:
+def case_experts(ref: CaseRefDep, auth: AuthDep) -> list[ExpertSuggestion]:
     from sidestream.api.routes.experts import expert_public
 
-    case = _case(session, region, viewer, case_id)
-    needs = service.expert_needs(session, case, viewer)
+    needs = service.expert_needs(ref.session, ref.case, ref.viewer)
     return [
         ExpertSuggestion(expert=expert_public(s.expert, auth.user), score=s.score)
-        for s in expert_service.experts_for(session, auth.user, needs)
+        for s in expert_service.experts_for(ref.session, auth.user, needs)
     ]
 
 
