@@ -53,7 +53,7 @@ def test_quality_set_files_are_consistent(name: str) -> None:
 
 
 def test_heldout_set_is_disjoint_from_the_tuned_set() -> None:
-    main_flows, main_expected, _ = _load(SETS["main"][0])
+    main_flows, _, _ = _load(SETS["main"][0])
     held_flows, held_expected, _ = _load(SETS["heldout"][0])
     assert set(held_flows["id"]).isdisjoint(main_flows["id"])
     # New networks and new actors: nothing the knowledge base was tuned on.
