@@ -10,6 +10,7 @@ are stubs), with forms for its parts, the readiness chart and the history.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -551,33 +552,57 @@ def _case_for_form(
     return service.get_case(session, region, viewer, case_id), viewer
 
 
-@router.post("/regions/{slug}/cases/{case_id}/edit")
-def edit_case(
+@dataclass(frozen=True)
+class CaseForm:
+    """A form posted on the case page: the caller's case (its form token checked) and
+    the version the page showed, which every change must match."""
+
+    session: Session
+    region: Region
+    viewer: Viewer
+    case: Case
+    version: int
+
+    def back(self, anchor: str = "") -> RedirectResponse:
+        return _back(self.region, self.case, anchor)
+
+
+def case_form(
     web: FormWebDep,
     region: RegionDep,
     session: SessionDep,
     case_id: IdPath,
     version: VersionForm,
+    csrf_token: CsrfForm = "",
+) -> CaseForm:
+    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
+    return CaseForm(session, region, viewer, case, version)
+
+
+CaseFormDep = Annotated[CaseForm, Depends(case_form)]
+
+
+@router.post("/regions/{slug}/cases/{case_id}/edit")
+def edit_case(
+    form: CaseFormDep,
     title: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=20_000)] = "",
     visibility: Annotated[CaseAccess, Form()] = CaseAccess.NETWORK,
     owner_user_id: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
     """``owner_user_id`` comes from the owner list, which only facilitators and the
     current owner get; empty keeps the owner."""
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.update_case(
-        session,
-        case,
-        viewer,
-        expected_version=version,
+        form.session,
+        form.case,
+        form.viewer,
+        expected_version=form.version,
         title=title,
         description=description,
         visibility=visibility,
         owner_user_id=int(owner_user_id) if owner_user_id.isdigit() else None,
     )
-    return _back(region, case)
+    return form.back()
 
 
 class Removable(StrEnum):
@@ -591,9 +616,9 @@ class Removable(StrEnum):
     FIGURE = "figure"
 
 
-def _remove(session: Session, case: Case, viewer: Viewer, what: Removable, item: str, version: int) -> None:
+def _remove(form: CaseForm, what: Removable, item: str) -> None:
     if what is Removable.BARRIER:
-        service.remove_barrier(session, case, viewer, item, expected_version=version)
+        service.remove_barrier(form.session, form.case, form.viewer, item, expected_version=form.version)
         return
     if not item.isdigit():
         raise InvalidDataError(f"{what.value}: not an id: {item!r}")
@@ -604,137 +629,119 @@ def _remove(session: Session, case: Case, viewer: Viewer, what: Removable, item:
         Removable.LINK: service.remove_link,
         Removable.FIGURE: service.remove_figure,
     }[what]
-    remove(session, case, viewer, int(item), expected_version=version)
+    remove(form.session, form.case, form.viewer, int(item), expected_version=form.version)
 
 
 @router.post("/regions/{slug}/cases/{case_id}/remove")
 def remove_item(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     what: Annotated[Removable, Form()],
     item: Annotated[str, Form(max_length=100)],
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
     """Take a partner, flow, barrier, step, link or figure off the case (the API's
     DELETE routes, for a browser form)."""
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
-    _remove(session, case, viewer, what, item, version)
-    return _back(region, case, f"#{what.value}s")
+    _remove(form, what, item)
+    return form.back(f"#{what.value}s")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/partners")
 def add_partner(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     organisation_id: Annotated[int, Form(ge=1)],
     role: Annotated[PartnerRole, Form()] = PartnerRole.OTHER,
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
-    service.add_partner(session, region, case, viewer, organisation_id, role, expected_version=version)
-    return _back(region, case, "#partners")
+    service.add_partner(
+        form.session,
+        form.region,
+        form.case,
+        form.viewer,
+        organisation_id,
+        role,
+        expected_version=form.version,
+    )
+    return form.back("#partners")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/flows")
 def add_flow(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     flow_id: Annotated[int, Form(ge=1)],
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
-    service.add_flow(session, region, case, viewer, flow_id, expected_version=version)
-    return _back(region, case, "#flows")
+    service.add_flow(
+        form.session, form.region, form.case, form.viewer, flow_id, expected_version=form.version
+    )
+    return form.back("#flows")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/barriers")
 def set_barrier(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     barrier: Annotated[Barrier, Form()],
     note: Annotated[str, Form(max_length=20_000)] = "",
     resolved: Annotated[bool, Form()] = False,
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.set_barrier(
-        session, case, viewer, barrier.value, note=note, resolved=resolved, expected_version=version
+        form.session,
+        form.case,
+        form.viewer,
+        barrier.value,
+        note=note,
+        resolved=resolved,
+        expected_version=form.version,
     )
-    return _back(region, case, "#barriers")
+    return form.back("#barriers")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/steps")
 def add_step(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     text: Annotated[str, Form(max_length=20_000)],
     due: Annotated[str, Form(max_length=10)] = "",
     owner: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     try:
         due_date = date.fromisoformat(due) if due else None
     except ValueError:
         raise InvalidDataError("due: write the date as YYYY-MM-DD") from None
-    service.add_step(session, case, viewer, text=text, due=due_date, owner=owner, expected_version=version)
-    return _back(region, case, "#steps")
+    service.add_step(
+        form.session,
+        form.case,
+        form.viewer,
+        text=text,
+        due=due_date,
+        owner=owner,
+        expected_version=form.version,
+    )
+    return form.back("#steps")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/steps/{step_id}/done")
 def step_done(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
+    form: CaseFormDep,
     step_id: IdPath,
-    version: VersionForm,
     done: Annotated[bool, Form()] = True,
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
-    service.update_step(session, case, viewer, step_id, done=done, expected_version=version)
-    return _back(region, case, "#steps")
+    service.update_step(
+        form.session, form.case, form.viewer, step_id, done=done, expected_version=form.version
+    )
+    return form.back("#steps")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/links")
 def add_link(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     title: Annotated[str, Form(max_length=200)],
     url: Annotated[str, Form(max_length=2000)],
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
-    service.add_link(session, case, viewer, title=title, url=url, expected_version=version)
-    return _back(region, case, "#links")
+    service.add_link(
+        form.session, form.case, form.viewer, title=title, url=url, expected_version=form.version
+    )
+    return form.back("#links")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/figures")
 def set_figure(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     kind: Annotated[str, Form(max_length=10)],
     metric: Annotated[Metric, Form()],
     value: Annotated[float, Form()],
@@ -742,13 +749,11 @@ def set_figure(
     year: Annotated[str, Form(max_length=4)] = "",
     method: Annotated[str, Form(max_length=20_000)] = "",
     evidence: Annotated[str, Form(max_length=20_000)] = "",
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.set_figure(
-        session,
-        case,
-        viewer,
+        form.session,
+        form.case,
+        form.viewer,
         kind=kind,
         metric=metric,
         value=value,
@@ -756,56 +761,44 @@ def set_figure(
         year=int(year) if year.isdigit() else None,
         method=method,
         evidence=evidence,
-        expected_version=version,
+        expected_version=form.version,
     )
-    return _back(region, case, "#figures")
+    return form.back("#figures")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/readiness")
 def set_readiness(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     met: Annotated[list[str] | None, Form()] = None,
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
     """``met`` holds ``perspective:criterion`` values of the ticked boxes."""
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     chosen: dict[str, list[str]] = {}
     for item in met or []:
         perspective, _, criterion = item.partition(":")
         chosen.setdefault(perspective, []).append(criterion)
-    service.set_readiness(session, case, viewer, chosen, expected_version=version)
-    return _back(region, case, "#readiness")
+    service.set_readiness(form.session, form.case, form.viewer, chosen, expected_version=form.version)
+    return form.back("#readiness")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/public")
 def set_public(
-    web: FormWebDep,
-    region: RegionDep,
-    session: SessionDep,
-    case_id: IdPath,
-    version: VersionForm,
+    form: CaseFormDep,
     is_public: Annotated[bool, Form()] = False,
     summary: Annotated[str, Form(max_length=20_000)] = "",
     place: Annotated[str, Form(max_length=200)] = "",
     why: Annotated[str, Form(max_length=20_000)] = "",
-    csrf_token: CsrfForm = "",
 ) -> RedirectResponse:
-    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.set_public(
-        session,
-        case,
-        viewer,
+        form.session,
+        form.case,
+        form.viewer,
         is_public=is_public,
         summary=summary,
         place=place,
         why=why,
-        expected_version=version,
+        expected_version=form.version,
     )
-    return _back(region, case, "#public")
+    return form.back("#public")
 
 
 @router.post("/regions/{slug}/cases/{case_id}/feedback/{feedback_id}")
