@@ -6,8 +6,6 @@ a non-zero exit code — never a traceback.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sidestream.cli_output import print_json
 from sidestream.errors import SidestreamError
 from sidestream.i18n import normalise_lang
 
@@ -52,10 +51,6 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
 # --- validate ------------------------------------------------------------------------
 
 
@@ -70,7 +65,7 @@ def validate(
 
     table = read_flow_table(path)
     if as_json:
-        _print_json(table.report())
+        print_json(table.report())
     else:
         if table.problems:
             t = Table(title=f"Problems in {path.name}", show_lines=False)
@@ -144,7 +139,7 @@ def classify(
             "alternatives": [{"class": a, "score": s} for a, s in c.alternatives],
         })  # fmt: skip
     if as_json:
-        _print_json(results if len(results) > 1 else results[0])
+        print_json(results if len(results) > 1 else results[0])
         return
     t = Table(title="Classification")
     for col in ("text", "class", "category", "confidence", "why"):
@@ -169,7 +164,7 @@ def kb_show(
 
     rc = default_knowledge_base().resource_class(class_id)
     if as_json:
-        _print_json(rc.model_dump(mode="json"))
+        print_json(rc.model_dump(mode="json"))
         return
     out.print(f"[bold]{rc.id}[/] — {rc.labels.en} ({rc.category.value})")
     if rc.description:
@@ -205,7 +200,7 @@ def kb_search(
 
     hits = search_knowledge(text, limit=limit)
     if as_json:
-        _print_json(hits)
+        print_json(hits)
         return
     t = Table(title=f"Knowledge base: {text!r}")
     for col in ("kind", "id", "label", "score"):
@@ -230,7 +225,7 @@ def kb_rules(
     kb.resource_class(class_id)
     rules = kb.rules_from(class_id) + [r for r in kb.rules_to(class_id) if r.supply != class_id]
     if as_json:
-        _print_json([r.model_dump(mode="json") for r in rules])
+        print_json([r.model_dump(mode="json") for r in rules])
         return
     t = Table(title=f"Rules for {class_id}")
     for col in ("rule", "supply → demand", "use", "strength", "source"):
@@ -258,7 +253,7 @@ def kb_stats() -> None:
     stats = default_knowledge_base().stats()
     stats["ewc_entries"] = sum(1 for e in ewc_entries().values() if e.level == "entry")
     stats["nace_classes"] = sum(1 for e in nace_entries().values() if e.level == "class")
-    _print_json(stats)
+    print_json(stats)
 
 
 # --- match ---------------------------------------------------------------------------
@@ -299,7 +294,7 @@ def match(
     lang = normalise_lang(lang)
     if as_json:
         result = run_match(table.frame, params)
-        _print_json(result.to_json(lang))
+        print_json(result.to_json(lang))
         return
     with _ProgressBar("Matching") as advance:
         result = run_match(table.frame, params, progress=advance)

@@ -13,12 +13,10 @@ built, so importing it at the top here would be circular.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -27,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from sidestream.cli_output import print_json
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.io import Problem
 
@@ -60,10 +59,6 @@ def _store(*, migrated: bool = True) -> Iterator[tuple[Engine, Session]]:
             yield engine, session
     finally:
         engine.dispose()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _problems_table(title: str, problems: list[Problem]) -> Table:
@@ -140,7 +135,7 @@ def import_flows(
         report = import_flow_table(session, target, flows, dry_run=dry_run, strict=strict)
         session.rollback()  # a dry run into a new region: the region goes too
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         if report.problems:
             out.print(_problems_table(f"Problems in {flows.name}", report.problems))

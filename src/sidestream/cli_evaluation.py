@@ -94,9 +94,9 @@ def evaluate(
     if sens is not None:
         doc["tornado"] = {"pct": pct, "rows": tornado_records(sens, currency.value, params.nok_per_eur)}
     if as_json:
-        from sidestream.cli import _print_json
+        from sidestream.cli_output import print_json
 
-        _print_json(doc)
+        print_json(doc)
         return
     _print_tables(doc, path.name, lang)
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from sidestream.cli_output import print_json
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.i18n import N_, Message, normalise_lang, translate
 
@@ -34,10 +35,6 @@ RegionArg = Annotated[str, typer.Argument(help="Region slug, e.g. helgeland.")]
 CaseArg = Annotated[int, typer.Argument(help="Case id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 LangOpt = Annotated[str, typer.Option(help="Language: en or nb.")]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _case_json(view: Any) -> dict[str, Any]:
@@ -66,7 +63,7 @@ def case_list(
         r = regions.get_region(session, region)
         rows = cases.board(session, r, OPERATOR, cases.BoardFilters(stage=stage, barrier=barrier))
         if as_json:
-            _print_json([_case_json(cases.case_view(session, c, OPERATOR)) for c in rows])
+            print_json([_case_json(cases.case_view(session, c, OPERATOR)) for c in rows])
             return
         t = Table(title=f"{r.name}: {len(rows)}")
         for col in (
@@ -94,7 +91,7 @@ def case_show(region: RegionArg, case_id: CaseArg, as_json: JsonOpt = False, lan
         r = regions.get_region(session, region)
         view = cases.case_view(session, cases.get_case(session, r, OPERATOR, case_id), OPERATOR)
     if as_json:
-        _print_json(_case_json(view))
+        print_json(_case_json(view))
         return
     out.print(f"[bold]#{view.id} {view.title}[/] — {translate(CaseStage(view.stage).label, lang)}")
     if view.description:
@@ -236,7 +233,7 @@ def case_history(region: RegionArg, case_id: CaseArg, as_json: JsonOpt = False) 
         r = regions.get_region(session, region)
         entries = cases.history(session, cases.get_case(session, r, OPERATOR, case_id), OPERATOR)
     if as_json:
-        _print_json([asdict(e) for e in entries])
+        print_json([asdict(e) for e in entries])
         return
     t = Table()
     for col in ("at", "who", "action", "before", "after"):
@@ -271,7 +268,7 @@ def catalogue_search(
     lang = normalise_lang(lang)
     found = search(packaged_cases(), query, resource_class=resource_class, sector=sector, country=country)
     if as_json:
-        _print_json([c.model_dump(mode="json") for c in found])
+        print_json([c.model_dump(mode="json") for c in found])
         return
     t = Table(title=Message(N_("{n} cases"), {"n": len(found)}).render(lang))
     for col in (

@@ -70,7 +70,8 @@ def hubs_command(
     """Find potential hubs: clusters of sites whose supplies and demands fit each other."""
     from rich.table import Table
 
-    from sidestream.cli import _print_json, out
+    from sidestream.cli import out
+    from sidestream.cli_output import print_json
     from sidestream.i18n import normalise_lang
     from sidestream.mapping.hubs import co2e_by_pair, evaluations_from_matches, find_hubs, hubs_geojson
     from sidestream.reports.region import amount_text
@@ -83,7 +84,7 @@ def hubs_command(
     if geojson is not None:
         geojson.write_text(json.dumps(hubs_geojson(hubs, lang), ensure_ascii=False), encoding="utf-8")
     if as_json:
-        _print_json({"hubs": [h.to_json(lang) for h in hubs], "co2e_estimated": co2e is not None})
+        print_json({"hubs": [h.to_json(lang) for h in hubs], "co2e_estimated": co2e is not None})
         return
     if not hubs:
         out.print("no potential hubs found")
@@ -112,7 +113,8 @@ def potential_command(
     """What there is to use: surplus heat by temperature, materials, water, by municipality."""
     from rich.table import Table
 
-    from sidestream.cli import _print_json, out
+    from sidestream.cli import out
+    from sidestream.cli_output import print_json
     from sidestream.i18n import normalise_lang
     from sidestream.mapping.potential import regional_potential
     from sidestream.reports.region import amount_text
@@ -126,7 +128,7 @@ def potential_command(
         if not as_json:
             out.print(f"wrote {len(potential.hexagons['features'])} hexagons to {geojson}", highlight=False)
     if as_json:
-        _print_json(potential.to_json())
+        print_json(potential.to_json())
         return
     sections = [
         ("Surplus heat by temperature", potential.heat_bands),

@@ -114,9 +114,9 @@ def optimise(
             record[side] = names.get(str(record[f"{side}_id"]))
             record[f"{side}_actor"] = actors.get(str(record[f"{side}_id"]))
     if as_json:
-        from sidestream.cli import _print_json
+        from sidestream.cli_output import print_json
 
-        _print_json(doc)
+        print_json(doc)
         return
     _print(doc, path.name, lang)
 
@@ -210,8 +210,9 @@ def scenario_list(
     lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
 ) -> None:
     """List the region's scenarios with their last results."""
-    from sidestream.cli_data import _print_json, _store
+    from sidestream.cli_data import _store
     from sidestream.cli_facilitation import OPERATOR
+    from sidestream.cli_output import print_json
     from sidestream.config import get_settings
     from sidestream.services import regions, scenarios
 
@@ -222,7 +223,7 @@ def scenario_list(
             session, target, OPERATOR, secret=get_settings().secret_key, lang=lang
         )
     if as_json:
-        _print_json(views)
+        print_json(views)
         return
     table = Table(title=target.name)
     for col in (
@@ -272,8 +273,9 @@ def scenario_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare run scenarios side by side (totals, and links added or dropped)."""
-    from sidestream.cli_data import _print_json, _store
+    from sidestream.cli_data import _store
     from sidestream.cli_facilitation import OPERATOR
+    from sidestream.cli_output import print_json
     from sidestream.config import get_settings
     from sidestream.services import regions, scenarios
 
@@ -283,7 +285,7 @@ def scenario_compare(
             session, target, OPERATOR, scenario_ids, secret=get_settings().secret_key
         )
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table(title=target.name)
     keys = [k for k in (rows[0] if rows else {}) if not isinstance(rows[0][k], list | dict)]
