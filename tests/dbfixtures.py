@@ -61,6 +61,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import ANONYMOUS, Role, Viewer
+from sidestream.services.jobs import wait_for_jobs
 from sidestream.store.db import make_engine, session_factory, upgrade
 from sidestream.store.models import Flow, Membership, MembershipOrganisation, Organisation, Region, Site, User
 
@@ -213,6 +214,7 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
     try:
         yield _database_url(name)
     finally:
+        wait_for_jobs()  # a background job of the test must not outlive its database
         pool.give_back(name)
 
 
@@ -230,6 +232,7 @@ def migrated_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest
     try:
         yield _database_url(name)
     finally:
+        wait_for_jobs()  # a background job of the test must not outlive its database
         pool.give_back(name)
 
 

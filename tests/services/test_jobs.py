@@ -120,3 +120,26 @@ def test_uploads_have_a_size_limit(session: Session, make_user: Any, make_region
         jobs.create_job(
             session, user, JobKind.IMPORT, region=region, payload=b"x" * (jobs.MAX_UPLOAD_BYTES + 1)
         )
+
+
+def test_a_job_whose_database_is_gone_ends_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    """Neither the work nor storing its failure can reach the database (it was
+    dropped under the job): the thread logs the loss and ends without an unhandled
+    exception, and wait_for_jobs sees it finish."""
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    gone = create_engine("sqlite:////nonexistent-dir/sidestream.sqlite")
+    errors: list[threading.ExceptHookArgs] = []
+    previous = threading.excepthook
+    threading.excepthook = errors.append
+    try:
+        thread = jobs.start_job(sessionmaker(gone), 1, lambda session, job, progress: {})
+        assert jobs.wait_for_jobs(timeout_s=30)
+    finally:
+        threading.excepthook = previous
+    assert not thread.is_alive()
+    assert errors == []
+    assert "job 1: could not store its outcome" in caplog.text

@@ -8,6 +8,7 @@ For uvicorn: ``uvicorn --factory sidestream.api.app:app_from_env``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,6 +45,7 @@ from sidestream.api.routes import (  # facilitation (issue 7)
 )
 from sidestream.config import Settings, get_settings
 from sidestream.services.callers import CallerCache
+from sidestream.services.jobs import wait_for_jobs
 from sidestream.services.matching import MatchCache
 from sidestream.store.db import check_migrated, make_engine, session_factory
 
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await asyncio.to_thread(wait_for_jobs)
         if owns_engine:
             engine.dispose()
 

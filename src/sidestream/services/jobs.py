@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -148,11 +149,49 @@ def run_job(factory: sessionmaker[Session], job_id: int, work: Work) -> None:
     )  # fmt: skip
 
 
+_RUNNING: set[threading.Thread] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _run_in_thread(factory: sessionmaker[Session], job_id: int, work: Work) -> None:
+    """:func:`run_job`, never letting an error escape the thread: when even storing the
+    failure fails (the database went away — a shutdown, a dropped test database), the
+    job is lost and the log says so; the thread must still end quietly."""
+    try:
+        run_job(factory, job_id, work)
+    except Exception:
+        log.exception("job %s: could not store its outcome", job_id)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(threading.current_thread())
+
+
 def start_job(factory: sessionmaker[Session], job_id: int, work: Work) -> threading.Thread:
     """Run the job on a daemon thread; the request that started it returns at once."""
-    thread = threading.Thread(target=run_job, args=(factory, job_id, work), name=f"job-{job_id}", daemon=True)
+    thread = threading.Thread(
+        target=_run_in_thread, args=(factory, job_id, work), name=f"job-{job_id}", daemon=True
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(thread)
     thread.start()
     return thread
+
+
+def wait_for_jobs(timeout_s: float = 30.0) -> bool:
+    """Wait for the jobs still running in this process (at most ``timeout_s`` in all);
+    True when none is left. The app calls it on shutdown, so that a job is not cut off
+    between its work and storing the result while the engine is disposed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with _RUNNING_LOCK:
+            running = list(_RUNNING)
+        if not running:
+            return True
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            with _RUNNING_LOCK:
+                return not _RUNNING
 
 
 # --- the kinds of work ---------------------------------------------------------------
