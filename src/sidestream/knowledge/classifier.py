@@ -57,6 +57,13 @@ CATEGORY_GROUPS = {
     "heat": "thermal", "steam": "thermal",
     "gas": "gas", "co2": "gas",
 }  # fmt: skip
+# Water classes that are also heat carriers: warm condenser water is offered as heat,
+# and warm seawater is what land-based fish farms ask for as heat; under the
+# category ``heat`` they stay candidates (the matcher links them thermally).
+HEAT_CARRIER_CLASSES = frozenset({"cooling_water", "seawater"})
+CATEGORY_BONUS = 0.05
+SAME_GROUP_FACTOR = 0.92
+OTHER_GROUP_FACTOR = 0.75
 _GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
 TAIL_PENALTY = 0.1
 
@@ -253,15 +260,7 @@ class Classifier:
                         Message(N_("NACE {nace} is a typical producer of this class"), {"nace": nace})
                     )
         if category:
-            group = CATEGORY_GROUPS.get(category, category)
-            for cid, ev in evidence.items():
-                other = self.kb.classes[cid].category.value
-                if other == category:
-                    ev.score = min(1.0, ev.score + 0.05)
-                elif CATEGORY_GROUPS.get(other, other) == group:
-                    ev.score *= 0.92
-                else:
-                    ev.score *= 0.75
+            evidence = self._constrain_to_category(evidence, category, norm)
         if not evidence and category in {"heat", None} and _GENERIC_HEAT.search(norm):
             # "varme 30 °C til settefisk": a bare heat word is a heat flow in the band of
             # its temperature; without one, a need is space heating and an offer the
@@ -287,6 +286,44 @@ class Classifier:
             best_id, rc.category, round(min(best.score, 1.0), 3), tuple(reasons),
             alternatives, temp, best.matched, best.language,
         )  # fmt: skip
+
+    def _constrain_to_category(
+        self, evidence: dict[str, _Evidence], category: str, norm: str
+    ) -> dict[str, _Evidence]:
+        """The user's category restricts the classes a text can map to.
+
+        Why: a word inside the text can name something else than the flow — the CHP
+        plant in "värme från avfallsförbränning (kraftvärme)" or the wastewater that
+        carries the heat in "renat avloppsvatten, 12–18 °C" — while the category the
+        user picked says what the flow *is*. Classes of the category's group (those
+        users confuse with each other, e.g. waste and by-product) stay candidates, with
+        the exact category preferred; classes of other groups are dropped. Only when
+        nothing in the group was recognised is the text trusted over the category:
+        a bare heat word then becomes a heat flow (below), and otherwise the
+        out-of-group classes survive, penalised, since a wrong category is likelier
+        than an unrecognisable resource.
+        """
+        group = CATEGORY_GROUPS.get(category, category)
+
+        def in_group_of(cid: str) -> bool:
+            other = self.kb.classes[cid].category.value
+            if CATEGORY_GROUPS.get(other, other) == group:
+                return True
+            return group == "thermal" and cid in HEAT_CARRIER_CLASSES
+
+        in_group = {cid: ev for cid, ev in evidence.items() if in_group_of(cid)}
+        if in_group:
+            for cid, ev in in_group.items():
+                if self.kb.classes[cid].category.value == category:
+                    ev.score = min(1.0, ev.score + CATEGORY_BONUS)
+                else:
+                    ev.score *= SAME_GROUP_FACTOR
+            return in_group
+        if category == "heat" and _GENERIC_HEAT.search(norm):
+            return {}
+        for ev in evidence.values():
+            ev.score *= OTHER_GROUP_FACTOR
+        return evidence
 
     def _phrase_evidence(self, norm: str, add: AddEvidence) -> None:
         words = norm.split()
