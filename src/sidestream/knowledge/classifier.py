@@ -49,6 +49,14 @@ _BAND_IDS = {cid for _, cid in HEAT_BANDS}
 # found there (the head) weigh more than phrases in the purpose.
 _PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen)\b")
 HEAD_BONUS = 0.15
+# Nouns for the plant a stream comes from: in "CO2 from the ammonia plant" the
+# phrase before the plant noun names the source, not the resource — the English
+# counterpart of a Nordic compound's first part ("ammoniakkfabrikken").
+_PLANT_NOUNS = frozenset(
+    "plant plants factory works unit units mill anlegg anlegget anlæg anlægget anläggning anläggningen "
+    "fabrikk fabrikken fabrik fabriken verk verket værk værket tehdas tehtaan laitos laitoksen".split()
+)
+PLANT_MODIFIER_PENALTY = 0.15
 
 # Categories users confuse with each other are penalised less than unrelated ones.
 CATEGORY_GROUPS = {
@@ -336,7 +344,10 @@ class Classifier:
             for j in range(i + 1, min(i + 8, len(words)) + 1):
                 phrase = " ".join(words[i:j])
                 if phrase in self._index:
-                    found[phrase] = max(found.get(phrase, 0.0), 0.7 + 0.3 * len(phrase) / length)
+                    score = 0.7 + 0.3 * len(phrase) / length
+                    if j < len(words) and words[j] in _PLANT_NOUNS:
+                        score -= PLANT_MODIFIER_PENALTY
+                    found[phrase] = max(found.get(phrase, 0.0), score)
         # Nordic compounds: "kullflygeaske" contains "flygeaske". The last part of a
         # compound is its head noun ("fodertorkning" is drying, not feed), so a phrase
         # that ends the word counts more than one at its start.
