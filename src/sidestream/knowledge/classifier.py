@@ -42,7 +42,7 @@ HEAT_BANDS: list[tuple[float, str]] = [
     (90.0, "heat_90_150c"),
     (150.0, "heat_above_150c"),
 ]
-_BAND_IDS = {cid for _, cid in HEAT_BANDS}
+BAND_IDS = frozenset(cid for _, cid in HEAT_BANDS)
 
 # Words that introduce a purpose or destination ("fuel gas *for* drying plasterboard",
 # "varme *til* fiskeoppdrett"). The resource itself is named before them, so phrases
@@ -74,6 +74,11 @@ SAME_GROUP_FACTOR = 0.92
 OTHER_GROUP_FACTOR = 0.75
 _GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
 TAIL_PENALTY = 0.1
+# A generic fuel word ("bränsle till kraftvärmepanna (gas)") in a row of category
+# gas is a fuel-gas flow, as a bare heat word in a heat row is a heat flow.
+_GENERIC_FUEL = re.compile(r"\b(?:fuel|bränsle|brensel|brensle|brændsel|brændstof|polttoaine)")
+_GENERIC_BY_CATEGORY = {"heat": _GENERIC_HEAT, "gas": _GENERIC_FUEL}
+GENERIC_FUEL_CLASS = "fuel_gas"
 
 
 def head_of(norm: str) -> str:
@@ -278,6 +283,8 @@ class Classifier:
             else:
                 cid = "space_heating" if direction == "demand" else "heat_40_60c"
                 add(cid, 0.5, Message(N_("a heat flow without a stated temperature")))
+        if not evidence and category == "gas" and _GENERIC_FUEL.search(norm):
+            add(GENERIC_FUEL_CLASS, 0.5, Message(N_("a fuel of category gas")))
         if not evidence:
             return Classification(
                 None, None, 0.0,
@@ -307,7 +314,8 @@ class Classifier:
         users confuse with each other, e.g. waste and by-product) stay candidates, with
         the exact category preferred; classes of other groups are dropped. Only when
         nothing in the group was recognised is the text trusted over the category:
-        a bare heat word then becomes a heat flow (below), and otherwise the
+        a bare heat word in a heat row, or a fuel word in a gas row, then becomes a
+        generic flow of the category (below), and otherwise the
         out-of-group classes survive, penalised, since a wrong category is likelier
         than an unrecognisable resource.
         """
@@ -327,7 +335,8 @@ class Classifier:
                 else:
                     ev.score *= SAME_GROUP_FACTOR
             return in_group
-        if category == "heat" and _GENERIC_HEAT.search(norm):
+        generic = _GENERIC_BY_CATEGORY.get(category)
+        if generic is not None and generic.search(norm):
             return {}
         for ev in evidence.values():
             ev.score *= OTHER_GROUP_FACTOR
@@ -391,7 +400,7 @@ class Classifier:
                     phrase, lang)  # fmt: skip
 
     def _place_heat(self, class_id: str, temp: float | None, reasons: list[Message]) -> str:
-        if temp is None or class_id not in _BAND_IDS:
+        if temp is None or class_id not in BAND_IDS:
             return class_id
         band = heat_band(temp)
         if band != class_id:

@@ -14,7 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sidestream.knowledge.base import KnowledgeBase
-from sidestream.knowledge.classifier import Classifier
+from sidestream.knowledge.classifier import BAND_IDS, HEAT_BANDS, Classifier
 
 
 def _opt(value: object) -> str | None:
@@ -41,6 +41,26 @@ def _row_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[NDArray[np.intp], 
     return combined.astype(np.intp), rows
 
 
+def _band_by_temperature(row_class: NDArray[Any], temperature_c: NDArray[np.float64]) -> NDArray[Any]:
+    """Heat-band classes moved to the band of the row's stated temperature.
+
+    The classifier places heat in a band from a temperature written in the text; a
+    temperature given in its own column ("Spillvärme från stålverket", 90 °C) says
+    the same and must place it too, or a 90 °C surplus would be filed as 40–60 °C heat.
+    """
+    out = row_class.copy()
+    stated = np.isfinite(temperature_c)
+    if not stated.any():
+        return out
+    bands = np.array([cid in BAND_IDS for cid in row_class], dtype=bool) & stated
+    lowers = np.array([lower for lower, _ in HEAT_BANDS])
+    ids = np.array([cid for _, cid in HEAT_BANDS], dtype=object)
+    # The band with the largest lower bound not above the temperature (as heat_band).
+    which = np.searchsorted(lowers, temperature_c[bands], side="right") - 1
+    out[bands] = ids.take(np.maximum(which, 0))
+    return out
+
+
 def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier) -> pd.DataFrame:
     """Add ``class_id``, ``class_confidence``, ``category`` (inferred when missing),
     ``temperature_c`` (from the text when missing) and ``hazardous``."""
@@ -54,13 +74,14 @@ def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier
         for resource, ewc, nace, cat, direction in distinct
     ]
     class_id = np.array([c.class_id for c in results], dtype=object)
-    out["class_id"] = class_id.take(row_code) if len(results) else np.array([], dtype=object)
+    row_class = class_id.take(row_code) if len(results) else np.array([], dtype=object)
     out["class_confidence"] = np.array([c.confidence for c in results], dtype=float).take(row_code)
     text_temp = np.array(
         [np.nan if c.temperature_c is None else c.temperature_c for c in results], dtype=float
     )
     explicit_temp = pd.to_numeric(out["temperature_c"], errors="coerce")
     out["temperature_c"] = explicit_temp.fillna(pd.Series(text_temp.take(row_code), index=out.index))
+    out["class_id"] = _band_by_temperature(row_class, explicit_temp.to_numpy(dtype=float))
     inferred = np.array([c.category.value if c.category else None for c in results], dtype=object)
     category = out["category"].astype(object)
     out["category_inferred"] = category.isna().to_numpy()
