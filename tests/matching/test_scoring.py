@@ -23,6 +23,7 @@ def inputs(n: int = 1, **overrides: object) -> PairInputs:
         "thermal": np.zeros(n, bool), "supply_temp": np.full(n, np.nan), "demand_temp": np.full(n, np.nan),
         "heat_pump_allowed": np.ones(n, bool), "rule_min_temp": np.full(n, np.nan),
         "hazardous_supply": np.zeros(n, bool), "forbids_hazardous": np.zeros(n, bool),
+        "non_potable_supply": np.zeros(n, bool), "potable_demand": np.zeros(n, bool),
     }  # fmt: skip
     base.update({k: np.atleast_1d(np.asarray(v)) for k, v in overrides.items()})
     return PairInputs(**base)  # type: ignore[arg-type]

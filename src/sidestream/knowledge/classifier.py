@@ -69,6 +69,8 @@ CATEGORY_GROUPS = {
 # and warm seawater is what land-based fish farms ask for as heat; under the
 # category ``heat`` they stay candidates (the matcher links them thermally).
 HEAT_CARRIER_CLASSES = frozenset({"cooling_water", "seawater"})
+# Words that negate the next word or two: "ikke drikkevandskvalitet", "non-potable".
+_NEGATION = frozenset("not non no without ikke ikkje inte ej ei uden utan ilman".split())
 CATEGORY_BONUS = 0.05
 SAME_GROUP_FACTOR = 0.92
 OTHER_GROUP_FACTOR = 0.75
@@ -206,6 +208,7 @@ class Classifier:
             for code in rc.ewc_codes:
                 self._ewc_index.setdefault(code, []).append(rc.id)
         self._cache: dict[tuple[str, str | None, str | None, str | None, str | None], Classification] = {}
+        self._mentions: dict[str, frozenset[str]] = {}
 
     def classify(
         self,
@@ -301,6 +304,32 @@ class Classifier:
             best_id, rc.category, round(min(best.score, 1.0), 3), tuple(reasons),
             alternatives, temp, best.matched, best.language,
         )  # fmt: skip
+
+    def mentioned_classes(self, text: str) -> frozenset[str]:
+        """Every class named anywhere in ``text`` — head, purpose or inside a compound —
+        by its longest phrase, and not after a negation ("non-potable water", "ikke
+        drikkevandskvalitet" do not name drinking water). For checks that must not miss a mention, such as a demand whose purpose
+        is drinking water or a supply that calls itself brackish; not for classifying.
+        """
+        cached = self._mentions.get(text)
+        if cached is not None:
+            return cached
+        words = normalise_text(text).split()
+        found: set[str] = set()
+        for i, word in enumerate(words):
+            if _NEGATION.intersection(words[max(i - 2, 0) : i]):
+                continue  # "ikke drikkevandskvalitet", "not potable": not a mention
+            for j in range(i + 1, min(i + 8, len(words)) + 1):
+                if " ".join(words[i:j]) in self._index:
+                    found.add(" ".join(words[i:j]))
+            for a in range(len(word)):
+                for b in range(a + 5, len(word) + 1):
+                    if word[a:b] in self._index:
+                        found.add(word[a:b])
+        longest = [p for p in found if not any(p != q and p in q for q in found)]
+        result = frozenset(cid for p in longest for cid, _ in self._owners[self._index[p]])
+        self._mentions[text] = result
+        return result
 
     def _constrain_to_category(
         self, evidence: dict[str, _Evidence], category: str, norm: str

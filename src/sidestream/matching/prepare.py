@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sidestream.domain.categories import Category
 from sidestream.knowledge.base import KnowledgeBase
 from sidestream.knowledge.classifier import BAND_IDS, HEAT_BANDS, Classifier
+from sidestream.matching.compatibility import DRINKING_WATER_CLASSES, POTABLE_SOURCE_CLASSES
 
 
 def _opt(value: object) -> str | None:
@@ -61,9 +63,51 @@ def _band_by_temperature(row_class: NDArray[Any], temperature_c: NDArray[np.floa
     return out
 
 
+def _potability(
+    frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per row: does the flow end in drinking water (``potable_use``), and may it feed
+    a drinking-water intake (``potable_source``)?
+
+    Both read the resource text *and* the notes, anywhere in them: a safety exclusion
+    must not depend on which word the classifier chose as the head ("raw water for
+    drinking-water production" is classified as raw surface water; "used cooling
+    water from the canal, brackish" as cooling water). A supply is a potable source
+    only if its class is a raw-water source and nothing in its text names a water
+    that is not (cooling water, brackish or seawater, effluent, blowdown …). Erring
+    towards exclusion is the safe side here; notes never make a pair possible.
+    """
+    water_like = {Category.WATER, Category.WASTEWATER, Category.COOLING}
+    non_potable_named = frozenset(
+        cid for cid, rc in kb.classes.items() if rc.category in water_like and cid not in POTABLE_SOURCE_CLASSES
+    )
+
+    # Only a flow *of water* is an intake; "fluoride for drinking-water fluoridation"
+    # is a treatment chemical.
+    water_classes = frozenset(cid for cid, rc in kb.classes.items() if rc.category == Category.WATER)
+
+    def mentions(column: str) -> list[frozenset[str]]:
+        if column not in frame:
+            return [frozenset()] * len(frame)
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        named = [classifier.mentioned_classes(str(u)) for u in uniques] + [frozenset()]
+        return [named[c] for c in codes]
+
+    text, notes = mentions("resource"), mentions("notes")
+    class_ids = frame["class_id"].to_numpy(dtype=object)
+    use = np.empty(len(frame), dtype=bool)
+    source = np.empty(len(frame), dtype=bool)
+    for i, (cid, a, b) in enumerate(zip(class_ids, text, notes, strict=True)):
+        named = a | b
+        use[i] = cid in DRINKING_WATER_CLASSES or (cid in water_classes and not DRINKING_WATER_CLASSES.isdisjoint(named))
+        source[i] = cid in POTABLE_SOURCE_CLASSES and non_potable_named.isdisjoint(named)
+    return use, source
+
+
 def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier) -> pd.DataFrame:
     """Add ``class_id``, ``class_confidence``, ``category`` (inferred when missing),
-    ``temperature_c`` (from the text when missing) and ``hazardous``."""
+    ``temperature_c`` (from the text when missing), ``hazardous``, ``potable_use`` and
+    ``potable_source``."""
     out = frame.copy(deep=False)  # new columns only; copy-on-write keeps ``frame`` intact
     keys = ["resource", "ewc", "nace", "category", "direction"]
     row_code, distinct = _row_codes(out, keys)
@@ -86,6 +130,7 @@ def prepare_flows(frame: pd.DataFrame, kb: KnowledgeBase, classifier: Classifier
     category = out["category"].astype(object)
     out["category_inferred"] = category.isna().to_numpy()
     out["category"] = category.where(category.notna(), inferred.take(row_code))
+    out["potable_use"], out["potable_source"] = _potability(out, kb, classifier)
     hazard_of = {cid: rc.hazardous for cid, rc in kb.classes.items()}
     class_hazard = np.array([bool(hazard_of.get(c) or False) for c in class_id], dtype=bool).take(row_code)
     if "hazardous" in out:

@@ -3,8 +3,9 @@
 The score is a weighted geometric mean of parts in (0, 1]: a pair is only as good as
 its weakest essential part, the result stays in [0, 1], and because only the distance
 part depends on distance the score is monotone in distance. Hard constraints (no
-overlap in time, hazardous waste into food or feed, heat too cold even for a heat
-pump, beyond a rule's distance limit) make a pair infeasible instead of lowering it.
+overlap in time, hazardous waste into food or feed, water that is not a potable-grade
+raw water into a drinking-water intake, heat too cold even for a heat pump, beyond a
+rule's distance limit) make a pair infeasible instead of lowering it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class PairInputs:
     rule_min_temp: NDArray[np.float64]  # NaN if none
     hazardous_supply: NDArray[np.bool_]
     forbids_hazardous: NDArray[np.bool_]
+    non_potable_supply: NDArray[np.bool_]  # not a raw-water source fit for drinking water
+    potable_demand: NDArray[np.bool_]  # the demand ends in drinking water
 
     def subset(self, index: NDArray[np.intp]) -> PairInputs:
         return PairInputs(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
@@ -68,7 +71,7 @@ class Scored:
 
 
 # Infeasibility codes (0 = feasible), rendered by ``explain``.
-FEASIBLE, NO_OVERLAP, HAZARDOUS, TOO_COLD, TOO_FAR = 0, 1, 2, 3, 4
+FEASIBLE, NO_OVERLAP, HAZARDOUS, TOO_COLD, TOO_FAR, NOT_POTABLE = 0, 1, 2, 3, 4, 5
 
 
 def distance_part(route_km: NDArray[np.float64], radius_km: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -101,6 +104,7 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     reason[overlap == 0] = NO_OVERLAP
 
     reason[(reason == 0) & p.hazardous_supply & p.forbids_hazardous] = HAZARDOUS
+    reason[(reason == 0) & p.non_potable_supply & p.potable_demand] = NOT_POTABLE
     reason[(reason == 0) & (p.route_km > p.radius_km)] = TOO_FAR
 
     # Temperature: the sink needs at least max(demand temperature, rule minimum).
@@ -178,6 +182,7 @@ def fast_score(
     overlap = np.bitwise_count(p.supply_months & p.demand_months)
     needed = np.maximum(np.bitwise_count(p.demand_months), 1)
     feasible = (overlap > 0) & ~(p.hazardous_supply & p.forbids_hazardous) & (p.route_km <= p.radius_km)
+    feasible &= ~(p.non_potable_supply & p.potable_demand)
     w = WEIGHTS
     log_sum = w["compatibility"] * np.log(np.clip(p.strength, MIN_PART, 1.0))
     conf = 0.5 * (
