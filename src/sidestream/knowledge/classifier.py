@@ -49,12 +49,15 @@ BAND_IDS = frozenset(cid for _, cid in HEAT_BANDS)
 # found there (the head) weigh more than phrases in the purpose.
 _PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen)\b")
 HEAD_BONUS = 0.15
-# Nouns for the plant a stream comes from: in "CO2 from the ammonia plant" the
-# phrase before the plant noun names the source, not the resource — the English
-# counterpart of a Nordic compound's first part ("ammoniakkfabrikken").
+# Nouns for the plant or process a stream comes from: in "CO2 from the ammonia
+# plant", "hydrogen from waste-plastic gasification" or "flake and pellet production"
+# the phrase before the noun names the source or the product, not the resource — the
+# English counterpart of a Nordic compound's first part ("ammoniakkfabrikken").
 _PLANT_NOUNS = frozenset(
     "plant plants factory works unit units mill anlegg anlegget anlæg anlægget anläggning anläggningen "
-    "fabrikk fabrikken fabrik fabriken verk verket værk værket tehdas tehtaan laitos laitoksen".split()
+    "fabrikk fabrikken fabrik fabriken verk verket værk værket tehdas tehtaan laitos laitoksen "
+    "gasification incineration combustion production processing pulping smelting fermentation "
+    "digestion manufacturing making forbrenning forbrænding förbränning produksjon produktion".split()
 )
 PLANT_MODIFIER_PENALTY = 0.15
 
