@@ -54,10 +54,49 @@ HEAD_BONUS = 0.15
 # the phrase before the noun names the source or the product, not the resource — the
 # English counterpart of a Nordic compound's first part ("ammoniakkfabrikken").
 _PLANT_NOUNS = frozenset(
-    "plant plants factory works unit units mill anlegg anlegget anlæg anlægget anläggning anläggningen "
-    "fabrikk fabrikken fabrik fabriken verk verket værk værket tehdas tehtaan laitos laitoksen "
-    "gasification incineration combustion production processing pulping smelting fermentation "
-    "digestion manufacturing making forbrenning forbrænding förbränning produksjon produktion".split()
+    [
+        "plant",
+        "plants",
+        "factory",
+        "works",
+        "unit",
+        "units",
+        "mill",
+        "anlegg",
+        "anlegget",
+        "anlæg",
+        "anlægget",
+        "anläggning",
+        "anläggningen",
+        "fabrikk",
+        "fabrikken",
+        "fabrik",
+        "fabriken",
+        "verk",
+        "verket",
+        "værk",
+        "værket",
+        "tehdas",
+        "tehtaan",
+        "laitos",
+        "laitoksen",
+        "gasification",
+        "incineration",
+        "combustion",
+        "production",
+        "processing",
+        "pulping",
+        "smelting",
+        "fermentation",
+        "digestion",
+        "manufacturing",
+        "making",
+        "forbrenning",
+        "forbrænding",
+        "förbränning",
+        "produksjon",
+        "produktion",
+    ]
 )
 PLANT_MODIFIER_PENALTY = 0.15
 
@@ -73,7 +112,9 @@ CATEGORY_GROUPS = {
 # category ``heat`` they stay candidates (the matcher links them thermally).
 HEAT_CARRIER_CLASSES = frozenset({"cooling_water", "seawater"})
 # Words that negate the next word or two: "ikke drikkevandskvalitet", "non-potable".
-_NEGATION = frozenset("not non no without ikke ikkje inte ej ei uden utan ilman".split())
+_NEGATION = frozenset(
+    ["not", "non", "no", "without", "ikke", "ikkje", "inte", "ej", "ei", "uden", "utan", "ilman"]
+)
 CATEGORY_BONUS = 0.05
 SAME_GROUP_FACTOR = 0.92
 OTHER_GROUP_FACTOR = 0.75
@@ -311,8 +352,9 @@ class Classifier:
     def mentioned_classes(self, text: str) -> frozenset[str]:
         """Every class named anywhere in ``text`` — head, purpose or inside a compound —
         by its longest phrase, and not after a negation ("non-potable water", "ikke
-        drikkevandskvalitet" do not name drinking water). For checks that must not miss a mention, such as a demand whose purpose
-        is drinking water or a supply that calls itself brackish; not for classifying.
+        drikkevandskvalitet" do not name drinking water). For checks that must not
+        miss a mention, such as a demand whose purpose is drinking water or a supply
+        that calls itself brackish; not for classifying.
         """
         cached = self._mentions.get(text)
         if cached is not None:

@@ -79,7 +79,9 @@ def _potability(
     """
     water_like = {Category.WATER, Category.WASTEWATER, Category.COOLING}
     non_potable_named = frozenset(
-        cid for cid, rc in kb.classes.items() if rc.category in water_like and cid not in POTABLE_SOURCE_CLASSES
+        cid
+        for cid, rc in kb.classes.items()
+        if rc.category in water_like and cid not in POTABLE_SOURCE_CLASSES
     )
 
     # Only a flow *of water* is an intake; "fluoride for drinking-water fluoridation"
@@ -99,7 +101,9 @@ def _potability(
     source = np.empty(len(frame), dtype=bool)
     for i, (cid, a, b) in enumerate(zip(class_ids, text, notes, strict=True)):
         named = a | b
-        use[i] = cid in DRINKING_WATER_CLASSES or (cid in water_classes and not DRINKING_WATER_CLASSES.isdisjoint(named))
+        use[i] = cid in DRINKING_WATER_CLASSES or (
+            cid in water_classes and not DRINKING_WATER_CLASSES.isdisjoint(named)
+        )
         source[i] = cid in POTABLE_SOURCE_CLASSES and non_potable_named.isdisjoint(named)
     return use, source
 
