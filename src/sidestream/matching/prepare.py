@@ -88,23 +88,24 @@ def _potability(
     # is a treatment chemical.
     water_classes = frozenset(cid for cid, rc in kb.classes.items() if rc.category == Category.WATER)
 
-    def mentions(column: str) -> list[frozenset[str]]:
+    def flags(column: str) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Per row: the column names drinking water / names a non-potable water
+        (computed once per distinct text)."""
         if column not in frame:
-            return [frozenset()] * len(frame)
+            return np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-        named = [classifier.mentioned_classes(str(u)) for u in uniques] + [frozenset()]
-        return [named[c] for c in codes]
+        named = [classifier.mentioned_classes(str(u)) for u in uniques]
+        drinking = np.array([not DRINKING_WATER_CLASSES.isdisjoint(n) for n in named] + [False])
+        unfit = np.array([not non_potable_named.isdisjoint(n) for n in named] + [False])
+        return drinking.take(codes), unfit.take(codes)  # code −1 takes the trailing False
 
-    text, notes = mentions("resource"), mentions("notes")
-    class_ids = frame["class_id"].to_numpy(dtype=object)
-    use = np.empty(len(frame), dtype=bool)
-    source = np.empty(len(frame), dtype=bool)
-    for i, (cid, a, b) in enumerate(zip(class_ids, text, notes, strict=True)):
-        named = a | b
-        use[i] = cid in DRINKING_WATER_CLASSES or (
-            cid in water_classes and not DRINKING_WATER_CLASSES.isdisjoint(named)
-        )
-        source[i] = cid in POTABLE_SOURCE_CLASSES and non_potable_named.isdisjoint(named)
+    text_drinking, text_unfit = flags("resource")
+    notes_drinking, notes_unfit = flags("notes")
+    class_ids = frame["class_id"]
+    use = class_ids.isin(DRINKING_WATER_CLASSES).to_numpy() | (
+        class_ids.isin(water_classes).to_numpy() & (text_drinking | notes_drinking)
+    )
+    source = class_ids.isin(POTABLE_SOURCE_CLASSES).to_numpy() & ~(text_unfit | notes_unfit)
     return use, source
 
 
