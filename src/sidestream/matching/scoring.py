@@ -28,6 +28,9 @@ WEIGHTS: dict[str, float] = {
 UNKNOWN_QUANTITY_PART = 0.7
 UNKNOWN_TEMPERATURE_PART = 0.8
 MIN_PART = 1e-3
+# Direct heat use: ambient reference for the exergy share, and the part's floor.
+AMBIENT_C = 10.0
+DIRECT_FLOOR = 0.85
 
 
 @dataclass(frozen=True)
@@ -167,9 +170,29 @@ def temperature_part(
     if pump_ok.any():
         cop[pump_ok] = heat_pump_cop(supply_temp[pump_ok], target[pump_ok], carnot_fraction)
     part = np.where(thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
-    part = np.where(direct, 1.0, part)
+    part = np.where(direct, direct_use_part(supply_temp, target), part)
     part = np.where(pump_ok, np.clip(0.35 + 0.1 * np.nan_to_num(cop), 0.5, 0.85), part)
     return part, needs_pump & ~pump_ok, cop
+
+
+def direct_use_part(supply_temp: NDArray[np.float64], target: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Temperature part of heat used directly: 1 when the grade fits, down to
+    ``DIRECT_FLOOR`` when hot heat would only warm a cold sink.
+
+    Why: heat should cascade by grade. The share of the supply's exergy the sink can
+    use is (1 − T₀/T_sink) / (1 − T₀/T_supply) in kelvin, with T₀ the ambient
+    reference: 95 °C heat keeps 95 % of it in a 90 °C network but under 1 % as a 12 °C
+    heat-pump source. The floor keeps any direct use above a heat-pump lift (≤ 0.85),
+    so grade decides between sinks of one supply, never feasibility.
+
+    >>> direct_use_part(np.array([95.0, 95.0]), np.array([90.0, 12.0])).round(3).tolist()
+    [0.993, 0.855]
+    """
+    t0 = AMBIENT_C + 273.15
+    ts = np.maximum(np.nan_to_num(supply_temp, nan=AMBIENT_C) + 273.15, t0 + 1e-6)
+    tt = np.clip(np.nan_to_num(target, nan=AMBIENT_C) + 273.15, t0, ts)
+    share = (1.0 - t0 / tt) / (1.0 - t0 / ts)
+    return np.asarray(DIRECT_FLOOR + (1.0 - DIRECT_FLOOR) * np.clip(share, 0.0, 1.0))
 
 
 def fast_score(
