@@ -153,3 +153,11 @@ def test_held_out_vocabulary(clf: Classifier, text: str, expected: str) -> None:
 )
 def test_mentioned_classes_reads_purpose_and_negation(clf: Classifier, text: str, named: bool) -> None:
     assert ("drinking_water" in clf.mentioned_classes(text)) is named
+
+
+@pytest.mark.parametrize(
+    "text", ["Värme från avfallsförbränning (kraftvärme)", "Varme fra affaldsforbrænding (kraftvarme)"]
+)
+def test_a_leading_heat_word_is_the_head_without_a_category(clf: Classifier, text: str) -> None:
+    result = clf.classify(text)
+    assert result.category is not None and result.category.value == "heat", result

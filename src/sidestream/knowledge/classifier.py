@@ -120,6 +120,8 @@ SAME_GROUP_FACTOR = 0.92
 OTHER_GROUP_FACTOR = 0.75
 _GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
 TAIL_PENALTY = 0.1
+# Out-of-heat evidence a text starting with a bare heat word must beat to stay.
+HEAT_HEAD_SCORE = 0.6
 # A generic fuel word ("bränsle till kraftvärmepanna (gas)") in a row of category
 # gas is a fuel-gas flow, as a bare heat word in a heat row is a heat flow.
 _GENERIC_FUEL = re.compile(r"\b(?:fuel|bränsle|brensel|brensle|brændsel|brændstof|polttoaine)")
@@ -321,6 +323,16 @@ class Classifier:
                     )
         if category:
             evidence = self._constrain_to_category(evidence, category, norm)
+        if category is None and evidence and _GENERIC_HEAT.match(norm):
+            # "Värme från avfallsförbränning (kraftvärme)": a text that *starts* with a
+            # bare heat word names heat as its head noun; a word further on (the CHP
+            # plant, "kraft…") names where it comes from. Without a category to say
+            # so, heat then competes at the fallback's confidence.
+            evidence = {
+                cid: ev
+                for cid, ev in evidence.items()
+                if self.kb.classes[cid].category.value in {"heat", "steam"} or ev.score > HEAT_HEAD_SCORE
+            }
         if not evidence and category in {"heat", None} and _GENERIC_HEAT.search(norm):
             # "varme 30 °C til settefisk": a bare heat word is a heat flow in the band of
             # its temperature; without one, a need is space heating and an offer the
