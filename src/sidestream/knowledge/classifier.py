@@ -124,7 +124,9 @@ TAIL_PENALTY = 0.1
 HEAT_HEAD_SCORE = 0.6
 # A generic fuel word ("bränsle till kraftvärmepanna (gas)") in a row of category
 # gas is a fuel-gas flow, as a bare heat word in a heat row is a heat flow.
-_GENERIC_FUEL = re.compile(r"\b(?:fuel|bränsle|brensel|brensle|brændsel|brændstof|polttoaine)")
+_FUEL_LANG = {"fuel": "en", "bränsle": "sv", "brensel": "nb", "brensle": "nn", "brændsel": "da",
+              "brændstof": "da", "polttoaine": "fi"}  # fmt: skip
+_GENERIC_FUEL = re.compile(r"\b(?:" + "|".join(_FUEL_LANG) + ")")
 _GENERIC_BY_CATEGORY = {"heat": _GENERIC_HEAT, "gas": _GENERIC_FUEL}
 GENERIC_FUEL_CLASS = "fuel_gas"
 
@@ -342,8 +344,11 @@ class Classifier:
             else:
                 cid = "space_heating" if direction == "demand" else "heat_40_60c"
                 add(cid, 0.5, Message(N_("a heat flow without a stated temperature")))
-        if not evidence and category == "gas" and _GENERIC_FUEL.search(norm):
-            add(GENERIC_FUEL_CLASS, 0.5, Message(N_("a fuel of category gas")))
+        fuel = _GENERIC_FUEL.search(norm) if not evidence and category == "gas" else None
+        if fuel is not None:
+            word, lang = fuel.group(0), _FUEL_LANG[fuel.group(0)]
+            said = Message(N_("recognised {phrase!r} ({lang})"), {"phrase": word, "lang": lang})
+            add(GENERIC_FUEL_CLASS, 0.5, said, word, lang)
         if not evidence:
             return Classification(
                 None, None, 0.0,
