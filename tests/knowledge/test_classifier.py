@@ -83,3 +83,81 @@ def test_unknown_text_says_so(clf: Classifier) -> None:
 )
 def test_temperature_extraction(text: str, temp: float | None) -> None:
     assert extract_temperature(text) == temp
+
+
+# The user's category restricts the class to its group; the text decides within it.
+CATEGORY_CASES = [
+    # A CHP plant word ("kraft…") must not turn a heat row into electricity.
+    ("Värme från avfallsförbränning (kraftvärme)", "heat", "heat"),
+    ("Varme fra affaldsforbrænding (kraftvarme)", "heat", "heat"),
+    # A fuel word in a gas row is a fuel gas, whatever plant burns it.
+    ("Bränsle till kraftvärmepanna (gas)", "gas", "gas"),
+    # Wastewater offered as heat is the heat it carries …
+    ("Renat avloppsvatten, 12-18 °C", "heat", "heat"),
+    # … and as water, the water.
+    ("Renat avloppsvatten, 12-18 °C", "water", "water"),
+    # Warm condenser water stays cooling water (a heat carrier) in a heat row.
+    ("Oppvarmet kjølevann, 18 °C", "heat", "water"),
+]
+
+
+@pytest.mark.parametrize(("text", "category", "expected_category"), CATEGORY_CASES)
+def test_category_constrains_the_class(
+    clf: Classifier, text: str, category: str, expected_category: str
+) -> None:
+    result = clf.classify(text, category=category)
+    assert result.category is not None and result.category.value == expected_category, result
+
+
+def test_wastewater_heat_and_reclaimed_water_share_words(clf: Classifier) -> None:
+    text = "Renset avløpsvann fra renseanlegget, 14 °C"
+    assert clf.classify(text, category="heat").class_id == "wastewater_heat"
+    assert clf.classify(text, category="water").class_id == "reclaimed_water"
+    assert clf.classify(text).class_id == "reclaimed_water"  # blank: the water
+
+
+def test_without_in_group_evidence_the_text_still_wins(clf: Classifier) -> None:
+    # A wrong category is likelier than an unrecognisable resource.
+    assert clf.classify("kullflygeaske", category="gas").class_id == "coal_fly_ash"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The phrase before a plant or process noun names the source, not the resource.
+        ("Pure CO2 from the ammonia plant (off-gas of CO2 removal)", "co2_pure"),
+        ("Hydrogen from waste-plastic gasification", "hydrogen"),
+        ("Used PET bottles for flake and pellet production", "pet_bottles"),
+        ("Treated municipal effluent", "reclaimed_water"),
+        ("Bär- och förstärkningslager till gator och vägar", "aggregates"),
+        ("Fill and road-base material for construction sites", "aggregates"),
+        ("bærelag og forsterkningslag til vegbygging", "aggregates"),
+        ("Slag and other mineral additions for blended cement", "cement_raw_material"),
+        ("Waste plastics charged to coke ovens with coal", "mixed_plastics"),
+    ],
+)
+def test_held_out_vocabulary(clf: Classifier, text: str, expected: str) -> None:
+    assert clf.classify(text).class_id == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Raw water for drinking-water production", True),
+        ("Råvatten till dricksvattenberedning", True),
+        ("Prosessivesi panimoon (talousvesilaatu)", True),
+        ("Brugsvand til rengøring (ikke drikkevandskvalitet)", False),
+        ("non-potable water for washing", False),
+        ("Process water for cooling towers", False),
+    ],
+)
+def test_mentioned_classes_reads_purpose_and_negation(clf: Classifier, text: str, named: bool) -> None:
+    assert ("drinking_water" in clf.mentioned_classes(text)) is named
+
+
+@pytest.mark.parametrize(
+    "text", ["Värme från avfallsförbränning (kraftvärme)", "Varme fra affaldsforbrænding (kraftvarme)"]
+)
+def test_a_leading_heat_word_is_the_head_without_a_category(clf: Classifier, text: str) -> None:
+    result = clf.classify(text)
+    assert result.category is not None and result.category.value == "heat", result

@@ -126,3 +126,33 @@ def test_empty_and_bad_tables_are_clear_errors() -> None:
                            "quantity": 3, "unit": "furlongs per fortnight squared"}])  # fmt: skip
     with pytest.raises(MatchingError, match="unit"):
         match(units)
+
+
+def _flow(i: str, direction: Direction, resource: str, lon: float, **kw: object) -> Flow:
+    return Flow(id=i, actor=i, direction=direction, resource=resource, lat=51.3, lon=lon, **kw)  # type: ignore[arg-type]
+
+
+def test_drinking_water_intake_takes_only_potable_grade_raw_water() -> None:
+    """Cooling water, brackish water and effluent never reach a drinking-water
+    intake, however the intake's text is classified; the same supplies still reach
+    an industrial water demand, and a clean raw-water source still reaches the intake."""
+    flows = [
+        _flow("cool", Direction.SUPPLY, "Used cooling water from the canal, brackish, 28 °C", 3.80),
+        _flow("eff", Direction.SUPPLY, "Treated municipal effluent", 3.81),
+        _flow("lake", Direction.SUPPLY, "Lake water (raw water)", 3.82),
+        _flow("intake", Direction.DEMAND, "Raw water for drinking-water production", 3.83),
+        _flow("proc", Direction.DEMAND, "Process water for cooling towers", 3.84),
+    ]
+    pairs = pairs_of(match(flows))
+    assert "intake" not in pairs.get("cool", []) and "intake" not in pairs.get("eff", [])
+    assert "proc" in pairs["cool"] and "proc" in pairs["eff"]
+    assert "intake" in pairs["lake"]
+
+
+def test_stated_temperature_places_heat_in_its_band() -> None:
+    flows = [
+        _flow("s", Direction.SUPPLY, "Spillvärme från stålverket", 3.80, temperature_c=90.0),
+        _flow("d", Direction.DEMAND, "Fjärrvärme till nätet", 3.81, temperature_c=85.0),
+    ]
+    result = match(flows)
+    assert result.supplies.set_index("id").loc["s", "class_id"] == "heat_90_150c"

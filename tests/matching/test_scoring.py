@@ -23,6 +23,7 @@ def inputs(n: int = 1, **overrides: object) -> PairInputs:
         "thermal": np.zeros(n, bool), "supply_temp": np.full(n, np.nan), "demand_temp": np.full(n, np.nan),
         "heat_pump_allowed": np.ones(n, bool), "rule_min_temp": np.full(n, np.nan),
         "hazardous_supply": np.zeros(n, bool), "forbids_hazardous": np.zeros(n, bool),
+        "non_potable_supply": np.zeros(n, bool), "potable_demand": np.zeros(n, bool),
     }  # fmt: skip
     base.update({k: np.atleast_1d(np.asarray(v)) for k, v in overrides.items()})
     return PairInputs(**base)  # type: ignore[arg-type]
@@ -75,10 +76,21 @@ def test_heat_direct_pump_and_too_cold() -> None:
     s = score_pairs(
         inputs(3, thermal=True, supply_temp=[95.0, 35.0, 5.0], demand_temp=[80.0, 80.0, 95.0]), max_lift_k=70
     )
-    assert np.isnan(s.cop[0]) and s.parts["temperature"][0] == 1.0
+    assert np.isnan(s.cop[0]) and 0.95 < s.parts["temperature"][0] <= 1.0
     assert s.cop[1] == heat_pump_cop(35.0, 80.0)
-    assert 0.5 <= s.parts["temperature"][1] < 1.0
+    assert 0.5 <= s.parts["temperature"][1] < s.parts["temperature"][0]
     assert s.infeasible_reason[2] == TOO_COLD
+
+
+def test_direct_heat_prefers_the_sink_of_its_grade() -> None:
+    """95 °C heat serves a 90 °C network and a 12 °C heat-pump source directly (no
+    COP), but the network uses its grade: its temperature part is higher, and even
+    the coldest sink stays above the best heat-pump part (0.85)."""
+    s = score_pairs(inputs(3, thermal=True, supply_temp=[95.0, 95.0, 95.0], demand_temp=[90.0, 12.0, 95.0]))
+    network, source, exact = s.parts["temperature"]
+    assert np.isnan(s.cop).all() and s.feasible.all()
+    assert exact == 1.0 and source < network < exact
+    assert source >= 0.85
 
 
 def test_heat_pump_cop_follows_carnot_fraction() -> None:

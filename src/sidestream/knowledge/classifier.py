@@ -42,13 +42,63 @@ HEAT_BANDS: list[tuple[float, str]] = [
     (90.0, "heat_90_150c"),
     (150.0, "heat_above_150c"),
 ]
-_BAND_IDS = {cid for _, cid in HEAT_BANDS}
+BAND_IDS = frozenset(cid for _, cid in HEAT_BANDS)
 
 # Words that introduce a purpose or destination ("fuel gas *for* drying plasterboard",
 # "varme *til* fiskeoppdrett"). The resource itself is named before them, so phrases
 # found there (the head) weigh more than phrases in the purpose.
 _PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen)\b")
 HEAD_BONUS = 0.15
+# Nouns for the plant or process a stream comes from: in "CO2 from the ammonia
+# plant", "hydrogen from waste-plastic gasification" or "flake and pellet production"
+# the phrase before the noun names the source or the product, not the resource — the
+# English counterpart of a Nordic compound's first part ("ammoniakkfabrikken").
+_PLANT_NOUNS = frozenset(
+    [
+        "plant",
+        "plants",
+        "factory",
+        "works",
+        "unit",
+        "units",
+        "mill",
+        "anlegg",
+        "anlegget",
+        "anlæg",
+        "anlægget",
+        "anläggning",
+        "anläggningen",
+        "fabrikk",
+        "fabrikken",
+        "fabrik",
+        "fabriken",
+        "verk",
+        "verket",
+        "værk",
+        "værket",
+        "tehdas",
+        "tehtaan",
+        "laitos",
+        "laitoksen",
+        "gasification",
+        "incineration",
+        "combustion",
+        "production",
+        "processing",
+        "pulping",
+        "smelting",
+        "fermentation",
+        "digestion",
+        "manufacturing",
+        "making",
+        "forbrenning",
+        "forbrænding",
+        "förbränning",
+        "produksjon",
+        "produktion",
+    ]
+)
+PLANT_MODIFIER_PENALTY = 0.15
 
 # Categories users confuse with each other are penalised less than unrelated ones.
 CATEGORY_GROUPS = {
@@ -57,8 +107,28 @@ CATEGORY_GROUPS = {
     "heat": "thermal", "steam": "thermal",
     "gas": "gas", "co2": "gas",
 }  # fmt: skip
+# Water classes that are also heat carriers: warm condenser water is offered as heat,
+# and warm seawater is what land-based fish farms ask for as heat; under the
+# category ``heat`` they stay candidates (the matcher links them thermally).
+HEAT_CARRIER_CLASSES = frozenset({"cooling_water", "seawater"})
+# Words that negate the next word or two: "ikke drikkevandskvalitet", "non-potable".
+_NEGATION = frozenset(
+    ["not", "non", "no", "without", "ikke", "ikkje", "inte", "ej", "ei", "uden", "utan", "ilman"]
+)
+CATEGORY_BONUS = 0.05
+SAME_GROUP_FACTOR = 0.92
+OTHER_GROUP_FACTOR = 0.75
 _GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
 TAIL_PENALTY = 0.1
+# Out-of-heat evidence a text starting with a bare heat word must beat to stay.
+HEAT_HEAD_SCORE = 0.6
+# A generic fuel word ("bränsle till kraftvärmepanna (gas)") in a row of category
+# gas is a fuel-gas flow, as a bare heat word in a heat row is a heat flow.
+_FUEL_LANG = {"fuel": "en", "bränsle": "sv", "brensel": "nb", "brensle": "nn", "brændsel": "da",
+              "brændstof": "da", "polttoaine": "fi"}  # fmt: skip
+_GENERIC_FUEL = re.compile(r"\b(?:" + "|".join(_FUEL_LANG) + ")")
+_GENERIC_BY_CATEGORY = {"heat": _GENERIC_HEAT, "gas": _GENERIC_FUEL}
+GENERIC_FUEL_CLASS = "fuel_gas"
 
 
 def head_of(norm: str) -> str:
@@ -186,6 +256,7 @@ class Classifier:
             for code in rc.ewc_codes:
                 self._ewc_index.setdefault(code, []).append(rc.id)
         self._cache: dict[tuple[str, str | None, str | None, str | None, str | None], Classification] = {}
+        self._mentions: dict[str, frozenset[str]] = {}
 
     def classify(
         self,
@@ -253,15 +324,17 @@ class Classifier:
                         Message(N_("NACE {nace} is a typical producer of this class"), {"nace": nace})
                     )
         if category:
-            group = CATEGORY_GROUPS.get(category, category)
-            for cid, ev in evidence.items():
-                other = self.kb.classes[cid].category.value
-                if other == category:
-                    ev.score = min(1.0, ev.score + 0.05)
-                elif CATEGORY_GROUPS.get(other, other) == group:
-                    ev.score *= 0.92
-                else:
-                    ev.score *= 0.75
+            evidence = self._constrain_to_category(evidence, category, norm)
+        if category is None and evidence and _GENERIC_HEAT.match(norm):
+            # "Värme från avfallsförbränning (kraftvärme)": a text that *starts* with a
+            # bare heat word names heat as its head noun; a word further on (the CHP
+            # plant, "kraft…") names where it comes from. Without a category to say
+            # so, heat then competes at the fallback's confidence.
+            evidence = {
+                cid: ev
+                for cid, ev in evidence.items()
+                if self.kb.classes[cid].category.value in {"heat", "steam"} or ev.score > HEAT_HEAD_SCORE
+            }
         if not evidence and category in {"heat", None} and _GENERIC_HEAT.search(norm):
             # "varme 30 °C til settefisk": a bare heat word is a heat flow in the band of
             # its temperature; without one, a need is space heating and an offer the
@@ -271,6 +344,11 @@ class Classifier:
             else:
                 cid = "space_heating" if direction == "demand" else "heat_40_60c"
                 add(cid, 0.5, Message(N_("a heat flow without a stated temperature")))
+        fuel = _GENERIC_FUEL.search(norm) if not evidence and category == "gas" else None
+        if fuel is not None:
+            word, lang = fuel.group(0), _FUEL_LANG[fuel.group(0)]
+            said = Message(N_("recognised {phrase!r} ({lang})"), {"phrase": word, "lang": lang})
+            add(GENERIC_FUEL_CLASS, 0.5, said, word, lang)
         if not evidence:
             return Classification(
                 None, None, 0.0,
@@ -288,6 +366,73 @@ class Classifier:
             alternatives, temp, best.matched, best.language,
         )  # fmt: skip
 
+    def mentioned_classes(self, text: str) -> frozenset[str]:
+        """Every class named anywhere in ``text`` — head, purpose or inside a compound —
+        by its longest phrase, and not after a negation ("non-potable water", "ikke
+        drikkevandskvalitet" do not name drinking water). For checks that must not
+        miss a mention, such as a demand whose purpose is drinking water or a supply
+        that calls itself brackish; not for classifying.
+        """
+        cached = self._mentions.get(text)
+        if cached is not None:
+            return cached
+        words = normalise_text(text).split()
+        found: set[str] = set()
+        for i, word in enumerate(words):
+            if _NEGATION.intersection(words[max(i - 2, 0) : i]):
+                continue  # "ikke drikkevandskvalitet", "not potable": not a mention
+            for j in range(i + 1, min(i + 8, len(words)) + 1):
+                if " ".join(words[i:j]) in self._index:
+                    found.add(" ".join(words[i:j]))
+            for a in range(len(word)):
+                for b in range(a + 5, len(word) + 1):
+                    if word[a:b] in self._index:
+                        found.add(word[a:b])
+        longest = [p for p in found if not any(p != q and p in q for q in found)]
+        result = frozenset(cid for p in longest for cid, _ in self._owners[self._index[p]])
+        self._mentions[text] = result
+        return result
+
+    def _constrain_to_category(
+        self, evidence: dict[str, _Evidence], category: str, norm: str
+    ) -> dict[str, _Evidence]:
+        """The user's category restricts the classes a text can map to.
+
+        Why: a word inside the text can name something else than the flow — the CHP
+        plant in "värme från avfallsförbränning (kraftvärme)" or the wastewater that
+        carries the heat in "renat avloppsvatten, 12–18 °C" — while the category the
+        user picked says what the flow *is*. Classes of the category's group (those
+        users confuse with each other, e.g. waste and by-product) stay candidates, with
+        the exact category preferred; classes of other groups are dropped. Only when
+        nothing in the group was recognised is the text trusted over the category:
+        a bare heat word in a heat row, or a fuel word in a gas row, then becomes a
+        generic flow of the category (below), and otherwise the
+        out-of-group classes survive, penalised, since a wrong category is likelier
+        than an unrecognisable resource.
+        """
+        group = CATEGORY_GROUPS.get(category, category)
+
+        def in_group_of(cid: str) -> bool:
+            other = self.kb.classes[cid].category.value
+            if CATEGORY_GROUPS.get(other, other) == group:
+                return True
+            return group == "thermal" and cid in HEAT_CARRIER_CLASSES
+
+        in_group = {cid: ev for cid, ev in evidence.items() if in_group_of(cid)}
+        if in_group:
+            for cid, ev in in_group.items():
+                if self.kb.classes[cid].category.value == category:
+                    ev.score = min(1.0, ev.score + CATEGORY_BONUS)
+                else:
+                    ev.score *= SAME_GROUP_FACTOR
+            return in_group
+        generic = _GENERIC_BY_CATEGORY.get(category)
+        if generic is not None and generic.search(norm):
+            return {}
+        for ev in evidence.values():
+            ev.score *= OTHER_GROUP_FACTOR
+        return evidence
+
     def _phrase_evidence(self, norm: str, add: AddEvidence) -> None:
         words = norm.split()
         head = head_of(norm)
@@ -299,7 +444,10 @@ class Classifier:
             for j in range(i + 1, min(i + 8, len(words)) + 1):
                 phrase = " ".join(words[i:j])
                 if phrase in self._index:
-                    found[phrase] = max(found.get(phrase, 0.0), 0.7 + 0.3 * len(phrase) / length)
+                    score = 0.7 + 0.3 * len(phrase) / length
+                    if j < len(words) and words[j] in _PLANT_NOUNS:
+                        score -= PLANT_MODIFIER_PENALTY
+                    found[phrase] = max(found.get(phrase, 0.0), score)
         # Nordic compounds: "kullflygeaske" contains "flygeaske". The last part of a
         # compound is its head noun ("fodertorkning" is drying, not feed), so a phrase
         # that ends the word counts more than one at its start.
@@ -343,7 +491,7 @@ class Classifier:
                     phrase, lang)  # fmt: skip
 
     def _place_heat(self, class_id: str, temp: float | None, reasons: list[Message]) -> str:
-        if temp is None or class_id not in _BAND_IDS:
+        if temp is None or class_id not in BAND_IDS:
             return class_id
         band = heat_band(temp)
         if band != class_id:

@@ -31,6 +31,14 @@ THERMAL_STRENGTH = 0.7
 # Demand classes that end in food, feed or fish farming: hazardous input is never
 # acceptable there, whatever a rule says (EU Regulation 1069/2009, Directive 2002/32/EC).
 FOOD_FEED_CLASSES = frozenset({"animal_feed", "fish_feed"})
+# Drinking water: a demand of these classes, or one whose text or notes name one of
+# them ("raw water for drinking-water production"), is a drinking-water intake, and
+# only these raw-water sources may ever feed it — never cooling water, brackish or
+# seawater, effluents or process water, whatever a rule or family says (EU Drinking
+# Water Directive 2020/2184, art. 8: abstraction points are protected; the engine
+# checks it per pair like the hazardous-waste ban for food and feed).
+DRINKING_WATER_CLASSES = frozenset({"drinking_water"})
+POTABLE_SOURCE_CLASSES = frozenset({"drinking_water", "groundwater", "surface_water"})
 # Water that leaves a condenser warm is a heat source as much as it is water.
 THERMAL_WATER_CLASSES = frozenset({"cooling_water"})
 

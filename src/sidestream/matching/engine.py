@@ -213,6 +213,8 @@ def _arrays(frame: pd.DataFrame, eng: Engine) -> dict[str, NDArray[Any]]:
         "months": frame["months_mask"].to_numpy(np.int64),
         "temp": frame["temperature_c"].to_numpy(float),
         "hazardous": frame["hazardous"].to_numpy(bool),
+        "non_potable": ~frame["potable_source"].to_numpy(bool),
+        "potable_use": frame["potable_use"].to_numpy(bool),
         "category": frame["category"].astype(object).to_numpy(),
     }
 

@@ -131,6 +131,8 @@ def add_derived(side: FlowArrays, *, demand: bool) -> None:
         side["unit_key"] = np.where(side["unit"] > 0, side["unit"], -1).astype(np.int8)
         needed = np.maximum(np.bitwise_count(side["months"]), 1).astype(np.intp)
         side["needed"] = needed
+        # Most regions have no drinking-water intake: skip the check per pair then.
+        side["potable_any"] = np.asarray(bool(side["potable_use"].any()))
     else:
         side["unit_key"] = side["unit"].astype(np.int8)
 
@@ -154,6 +156,8 @@ def _block_scores(
     feasible = overlap > 0
     feasible &= route <= rad
     feasible &= ~(s["hazardous"].take(si) & t.forbids_hazardous.take(pair))
+    if d["potable_any"]:
+        feasible &= ~(s["non_potable"].take(si) & d["potable_use"].take(di))
     log_sum = t.log_strength.take(pair)
     conf = s["log_conf"].take(si)
     conf += d["log_conf"].take(di)
@@ -221,6 +225,8 @@ def pair_inputs(
         rule_min_temp=t.rule_min_temp[pair],
         hazardous_supply=s["hazardous"][si],
         forbids_hazardous=t.forbids_hazardous[pair],
+        non_potable_supply=s["non_potable"][si],
+        potable_demand=d["potable_use"][di],
     )
     return inputs, t.code[pair]
 

@@ -3,8 +3,9 @@
 The score is a weighted geometric mean of parts in (0, 1]: a pair is only as good as
 its weakest essential part, the result stays in [0, 1], and because only the distance
 part depends on distance the score is monotone in distance. Hard constraints (no
-overlap in time, hazardous waste into food or feed, heat too cold even for a heat
-pump, beyond a rule's distance limit) make a pair infeasible instead of lowering it.
+overlap in time, hazardous waste into food or feed, water that is not a potable-grade
+raw water into a drinking-water intake, heat too cold even for a heat pump, beyond a
+rule's distance limit) make a pair infeasible instead of lowering it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ WEIGHTS: dict[str, float] = {
 UNKNOWN_QUANTITY_PART = 0.7
 UNKNOWN_TEMPERATURE_PART = 0.8
 MIN_PART = 1e-3
+# Direct heat use: ambient reference for the exergy share, and the part's floor.
+AMBIENT_C = 10.0
+DIRECT_FLOOR = 0.85
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class PairInputs:
     rule_min_temp: NDArray[np.float64]  # NaN if none
     hazardous_supply: NDArray[np.bool_]
     forbids_hazardous: NDArray[np.bool_]
+    non_potable_supply: NDArray[np.bool_]  # not a raw-water source fit for drinking water
+    potable_demand: NDArray[np.bool_]  # the demand ends in drinking water
 
     def subset(self, index: NDArray[np.intp]) -> PairInputs:
         return PairInputs(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
@@ -68,7 +74,7 @@ class Scored:
 
 
 # Infeasibility codes (0 = feasible), rendered by ``explain``.
-FEASIBLE, NO_OVERLAP, HAZARDOUS, TOO_COLD, TOO_FAR = 0, 1, 2, 3, 4
+FEASIBLE, NO_OVERLAP, HAZARDOUS, TOO_COLD, TOO_FAR, NOT_POTABLE = 0, 1, 2, 3, 4, 5
 
 
 def distance_part(route_km: NDArray[np.float64], radius_km: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -101,6 +107,7 @@ def score_pairs(p: PairInputs, max_lift_k: float = 70.0, carnot_fraction: float 
     reason[overlap == 0] = NO_OVERLAP
 
     reason[(reason == 0) & p.hazardous_supply & p.forbids_hazardous] = HAZARDOUS
+    reason[(reason == 0) & p.non_potable_supply & p.potable_demand] = NOT_POTABLE
     reason[(reason == 0) & (p.route_km > p.radius_km)] = TOO_FAR
 
     # Temperature: the sink needs at least max(demand temperature, rule minimum).
@@ -163,9 +170,29 @@ def temperature_part(
     if pump_ok.any():
         cop[pump_ok] = heat_pump_cop(supply_temp[pump_ok], target[pump_ok], carnot_fraction)
     part = np.where(thermal, UNKNOWN_TEMPERATURE_PART, 1.0)
-    part = np.where(direct, 1.0, part)
+    part = np.where(direct, direct_use_part(supply_temp, target), part)
     part = np.where(pump_ok, np.clip(0.35 + 0.1 * np.nan_to_num(cop), 0.5, 0.85), part)
     return part, needs_pump & ~pump_ok, cop
+
+
+def direct_use_part(supply_temp: NDArray[np.float64], target: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Temperature part of heat used directly: 1 when the grade fits, down to
+    ``DIRECT_FLOOR`` when hot heat would only warm a cold sink.
+
+    Why: heat should cascade by grade. The share of the supply's exergy the sink can
+    use is (1 − T₀/T_sink) / (1 − T₀/T_supply) in kelvin, with T₀ the ambient
+    reference: 95 °C heat keeps 95 % of it in a 90 °C network but under 1 % as a 12 °C
+    heat-pump source. The floor keeps any direct use above a heat-pump lift (≤ 0.85),
+    so grade decides between sinks of one supply, never feasibility.
+
+    >>> direct_use_part(np.array([95.0, 95.0]), np.array([90.0, 12.0])).round(3).tolist()
+    [0.993, 0.855]
+    """
+    t0 = AMBIENT_C + 273.15
+    ts = np.maximum(np.nan_to_num(supply_temp, nan=AMBIENT_C) + 273.15, t0 + 1e-6)
+    tt = np.clip(np.nan_to_num(target, nan=AMBIENT_C) + 273.15, t0, ts)
+    share = (1.0 - t0 / tt) / (1.0 - t0 / ts)
+    return np.asarray(DIRECT_FLOOR + (1.0 - DIRECT_FLOOR) * np.clip(share, 0.0, 1.0))
 
 
 def fast_score(
@@ -178,6 +205,7 @@ def fast_score(
     overlap = np.bitwise_count(p.supply_months & p.demand_months)
     needed = np.maximum(np.bitwise_count(p.demand_months), 1)
     feasible = (overlap > 0) & ~(p.hazardous_supply & p.forbids_hazardous) & (p.route_km <= p.radius_km)
+    feasible &= ~(p.non_potable_supply & p.potable_demand)
     w = WEIGHTS
     log_sum = w["compatibility"] * np.log(np.clip(p.strength, MIN_PART, 1.0))
     conf = 0.5 * (
