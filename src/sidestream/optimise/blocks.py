@@ -5,9 +5,10 @@ interact only through a shared supply, demand or trunk, so the connected compone
 of that graph share no constraint, and the optimum of the whole is the sum of the
 optima of its components. Branch and bound does not see this: every node of one tree
 carries every component's open gap, so a region of many small clusters can take
-minutes as one model and milliseconds piece by piece. Here the linopy model's matrix
-is permuted into its diagonal blocks and each block is handed to HiGHS (highspy) on
-its own; the reported gap is that of the sum (Σ dual bounds vs Σ objectives).
+minutes as one model and milliseconds piece by piece. Here the model's matrix is
+permuted into its diagonal blocks and each block is handed to HiGHS (highspy) on its
+own, two blocks at a time on two threads; the reported gap is that of the sum (Σ dual
+bounds vs Σ objectives).
 """
 
 from __future__ import annotations
@@ -149,8 +150,8 @@ def solve_blocks(
     The tolerance is that of the sum, as HiGHS would apply it to the whole model:
     ``Σ (bound_i − obj_i) ≤ mip_rel_gap · (known_objective + Σ obj_i)``
     (``known_objective``: pieces solved exactly elsewhere). A block stops at its own
-    relative gap (``bound_i − obj_i ≤ mip_rel_gap · obj_i``; if every block does, the sum
-    meets the tolerance) or as soon as the sum does, checked from a HiGHS callback
+    relative gap (``bound_i − obj_i ≤ mip_rel_gap / 10 · obj_i``; if every block does,
+    the sum meets the tolerance) or as soon as the sum does, checked from a HiGHS callback
     against every block's latest incumbent and bound once every block has started (it
     then stays met: bounds only fall, incumbents only rise). The sum is met whenever
     every block's objective is non-negative (as when building nothing is feasible); the
@@ -205,9 +206,14 @@ def solve_blocks(
         with quiet_stdout():
             solvers.append(highspy.Highs())  # type: ignore[no-untyped-call]
 
+    # A block that stops on its own gap spends that gap out of the sum's allowance; at a
+    # tenth of the tolerance it leaves the rest to the blocks still running (the large
+    # ones, stopped by the sum's rule), while the other worker would otherwise idle.
+    alone_gap = mip_rel_gap / 10 if len(blocks) > 1 else mip_rel_gap
+
     def work(h: Any, largest_first: bool) -> None:
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+        h.setOptionValue("mip_rel_gap", float(alone_gap))
         h.setOptionValue("threads", 1)
         # Restarts re-run presolve and the root cut loop after reduced-cost fixing; on
         # these fixed-charge blocks they cost more than they save (1 000 links: the
@@ -217,7 +223,13 @@ def solve_blocks(
 
         def interrupt(event: Any) -> None:
             out = event.data_out
-            if current and ledger.report(current[0], float(out.mip_primal_bound), float(out.mip_dual_bound)):
+            # Stop when another block failed (the run's answer is decided) or the sum's
+            # rule is met.
+            stop = bool(failures) or (
+                bool(current)
+                and ledger.report(current[0], float(out.mip_primal_bound), float(out.mip_dual_bound))
+            )
+            if stop:
                 event.interrupt()
 
         h.cbMipInterrupt.subscribe(interrupt)
