@@ -7,6 +7,7 @@ values are not the tested path's own output.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 from scipy import sparse
@@ -117,3 +118,17 @@ def test_one_or_two_workers_meet_the_same_tolerance() -> None:
         assert solved.dual_bound - solved.objective <= tolerance * solved.objective + 1e-6
         assert (1 - tolerance) * exact <= solved.objective <= exact * (1 + 1e-7) + 1e-6
         assert solved.dual_bound >= exact * (1 - 1e-7) - 1e-6  # a bound, never below the optimum
+
+
+def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solver error inside a worker thread is raised in the caller's thread, not
+    swallowed into a wrong 'time_limit' answer."""
+
+    class Broken(highspy.Highs):  # type: ignore[misc]
+        def run(self) -> None:
+            raise RuntimeError("solver broke")
+
+    monkeypatch.setattr(highspy, "Highs", Broken)
+    links, _ = synthetic_links(160, seed=3)
+    with pytest.raises(RuntimeError, match="solver broke"):
+        optimise(links, OptimiseParams())

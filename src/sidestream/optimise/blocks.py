@@ -279,13 +279,27 @@ def solve_blocks(
                 if not within:
                     failures.append("time_limit_solved")
 
+    errors: list[BaseException] = []
+
+    def guarded(h: Any, largest_first: bool) -> None:
+        """Run a worker; an error is kept for the caller's thread (a thread's exception
+        would otherwise only be printed) and stops the other worker's block."""
+        try:
+            work(h, largest_first)
+        except BaseException as error:  # re-raised below, in the caller's thread
+            with ledger.lock:
+                errors.append(error)
+                failures.append("error")
+
     threads = [
-        threading.Thread(target=work, args=(h, i == 0 and n_workers > 1)) for i, h in enumerate(solvers)
+        threading.Thread(target=guarded, args=(h, i == 0 and n_workers > 1)) for i, h in enumerate(solvers)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     done = [b for b in blocks if b.state == "done"]
     objective = float(sum(b.objective for b in done))
     largest = max(blocks, key=lambda b: len(b.cols), default=None)
