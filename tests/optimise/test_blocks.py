@@ -7,13 +7,14 @@ values are not the tested path's own output.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
 from scipy import sparse
 
-from sidestream.optimise import OptimiseParams, optimise
-from sidestream.optimise.blocks import solve_blocks
-from sidestream.optimise.network import components, prepare
+from sidestream.optimise import OptimiseParams, optimise, trunk_groups
+from sidestream.optimise.blocks import row_bounds, solve_blocks
+from sidestream.optimise.network import build_model, components, prepare, scaled_matrix
 from sidestream.optimise.synth import synthetic_links
 
 
@@ -55,3 +56,79 @@ def test_two_blocks_are_solved_apart_and_summed() -> None:
     assert solved.objective == pytest.approx(5.5)
     assert solved.dual_bound == pytest.approx(5.5, abs=1e-4 * 6.5)
     assert solved.termination == "optimal"
+
+
+def _rows(a: sparse.csr_array, lower: np.ndarray, upper: np.ndarray) -> list[tuple[object, ...]]:
+    """Each row as (bounds, sorted (column, coefficient) pairs), rounded, for comparing
+    two matrices whose rows come in different orders."""
+    a = sparse.csr_array(a)
+    out = []
+    for r in range(a.shape[0]):
+        span = slice(a.indptr[r], a.indptr[r + 1])
+        entries = sorted(
+            (int(c), round(float(v), 9)) for c, v in zip(a.indices[span], a.data[span], strict=True) if v
+        )
+        if entries:
+            out.append((round(float(lower[r]), 9), round(float(upper[r]), 9), tuple(entries)))
+    return sorted(out)
+
+
+def test_scaled_matrix_is_the_linopy_model_rescaled() -> None:
+    """The decomposed path's matrix is written with scipy, the whole path's with linopy:
+    after undoing the scaling they must hold the same rows and objective (trunks and a
+    must-include link included, so that every constraint family is present)."""
+    links, positions = synthetic_links(60, seed=5)
+    trunks = trunk_groups(links, positions)
+    assert len(trunks)
+    params = OptimiseParams(include=[str(links["link_id"].iloc[0])])
+    arcs = prepare(links, params, trunks)
+    direct = scaled_matrix(arcs)
+    m = build_model(arcs, params).matrices
+    position = np.full(int(m.vlabels.max()) + 1, -1)
+    position[m.vlabels] = np.arange(len(m.vlabels))
+    order = np.concatenate([position[build_model(arcs, params).variables[v].labels.values] for v in "xyz"])
+    assert sorted(order.tolist()) == list(range(len(m.vlabels)))
+    linopy_a = sparse.csr_array(sparse.csc_array(m.A)[:, order])
+    lower, upper = row_bounds(m.b, m.sense)
+    unscaled = sparse.csr_array(direct.a @ sparse.diags_array(1.0 / direct.scale))
+    assert _rows(unscaled, direct.row_lower, direct.row_upper) == _rows(linopy_a, lower, upper)
+    assert direct.cost / direct.scale == pytest.approx(np.asarray(m.c)[order])
+    assert direct.col_upper * direct.scale == pytest.approx(np.asarray(m.ub)[order])
+    assert direct.integer.tolist() == (np.asarray(m.vtypes)[order] != "C").tolist()
+
+
+def test_one_or_two_workers_meet_the_same_tolerance() -> None:
+    """The blocks shared out between two threads (largest first on one, smallest first on
+    the other, the sum's rule checked from HiGHS's callback) and solved one after
+    another give objectives within the tolerance of each other and of the true optimum."""
+    links, _ = synthetic_links(400, seed=7)
+    tolerance = 1e-3
+    arcs = prepare(links, OptimiseParams())
+    matrix = scaled_matrix(arcs)
+    arc_block, _ = components(arcs)
+    col_block = np.concatenate([arc_block, arc_block])
+    assert len(np.unique(arc_block)) > 2
+    exact = optimise(links, OptimiseParams(mip_rel_gap=1e-9, decompose=False)).objective_value
+    for workers in (1, 2):
+        solved = solve_blocks(
+            matrix.a, matrix.row_lower, matrix.row_upper, matrix.cost, matrix.col_lower, matrix.col_upper,
+            matrix.integer, col_block, mip_rel_gap=tolerance, time_limit_s=60.0, workers=workers,
+        )  # fmt: skip
+        assert solved.termination == "optimal"
+        assert solved.dual_bound - solved.objective <= tolerance * solved.objective + 1e-6
+        assert (1 - tolerance) * exact <= solved.objective <= exact * (1 + 1e-7) + 1e-6
+        assert solved.dual_bound >= exact * (1 - 1e-7) - 1e-6  # a bound, never below the optimum
+
+
+def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solver error inside a worker thread is raised in the caller's thread, not
+    swallowed into a wrong 'time_limit' answer."""
+
+    class Broken(highspy.Highs):  # type: ignore[misc]
+        def run(self) -> None:
+            raise RuntimeError("solver broke")
+
+    monkeypatch.setattr(highspy, "Highs", Broken)
+    links, _ = synthetic_links(160, seed=3)
+    with pytest.raises(RuntimeError, match="solver broke"):
+        optimise(links, OptimiseParams())
