@@ -378,7 +378,8 @@ def _build(data: ParameterFile, name: str) -> Parameters:
 
 def required_keys(groups: Mapping[str, Any]) -> list[str]:
     keys = [pattern for pattern, _ in INTERNAL_UNITS if "*" not in pattern]
-    keys += [f"ef.grid.{c}" for c in GRIDS] + [f"ef.fuel.{f}" for f in FUELS] + ["ef.heat.district_heating", "ef.heat.production"]
+    keys += [f"ef.grid.{c}" for c in GRIDS] + [f"ef.fuel.{f}" for f in FUELS]
+    keys += ["ef.heat.district_heating", "ef.heat.production"]
     keys += [f"ef.water.{w}" for w in ("supply", "treatment")]
     keys += [
         "tax.landfill",
