@@ -58,6 +58,10 @@ def test_a_utilitys_steam_is_worth_the_price_above_its_production_cost(energy: P
     assert r["net_annual_eur"] == pytest.approx(delivered * (50 - 30))  # 17 370.2 €/yr
     # displaced district heat 0.1 t/MWh less the maker's 0.02 t/MWh
     assert r["co2e_avoided_t_per_yr"] == pytest.approx(delivered * (0.1 - 0.02))
+    # DN50 at 400 €/m × 1 000 m + a 200 kW substation at 100 €/kW; the LCOH carries the fuel:
+    # (420 000 € × CRF(5 %, 10 yr) 0.1295046 + 868.51 MWh × 30 €/MWh) / 868.51 MWh
+    assert r["capex_eur"] == pytest.approx(400 * 1000 + 200 * 100)
+    assert r["lcoh_eur_per_mwh"] == pytest.approx((420_000 * 0.1295046 + delivered * 30) / delivered, rel=1e-6)
 
 
 def test_surplus_steam_of_a_refinery_carries_no_production_cost(energy: Parameters) -> None:

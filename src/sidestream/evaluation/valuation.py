@@ -15,10 +15,14 @@ the link can carry. NPV = −capex + (v·q − F) · annuity factor. An unbuilt 
 Models by the supply's canonical unit and category (docs/evaluation.md):
 
 - **heat / steam** (MWh/yr): pipe by DN class, heat loss W/m, optional heat pump
-  (Carnot-fraction COP) with its electricity; displaces ``heat.displaced``.
-- **cooling** (MWh/yr): pipe; displaces electric chillers (``cooling.chiller_cop``).
-- **electricity, gas** (MWh/yr or Nm3/yr): cable or gas pipe; displaces grid
-  electricity or natural gas.
+  (Carnot-fraction COP) with its electricity; displaces ``heat.displaced``. A
+  utility's heat (``Parameters.is_produced``) costs its maker ``heat.production_cost``.
+- **cooling** (MWh/yr): pipe; displaces electric chillers (``cooling.chiller_cop``),
+  which a cooling utility runs itself: worth nothing extra.
+- **electricity** (MWh/yr): cable; worth the taker's price above wholesale (the
+  seller's alternative), no CO2e (the same MWh displaces the grid mix anyway).
+- **gas** (MWh/yr or Nm3/yr): gas pipe; displaces natural gas, except a gas utility's
+  gas, which is sold to the grid anyway.
 - **water, wastewater** (m3/yr): pipe; displaces mains water (and the wastewater
   fee the supplier avoids).
 - **materials, wastes, by-products and gases in t/yr**: truck, ship, rail or pipe per
@@ -253,6 +257,7 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
     electricity_cost = electricity * p_el
     transport_cost = qb * tkm_cost
     lcoh_cost = om + electricity_cost + qb * np.where(heat, params["heat.source_price"], 0.0)
+    lcoh_cost = lcoh_cost + np.where(heat, production_cost_year, 0.0)  # a utility's fuel
     lcoh = np.where(
         heat & built, levelised_cost(capex, lcoh_cost, np.nan_to_num(delivered), rate, years), np.nan
     )
