@@ -61,7 +61,9 @@ def test_a_utilitys_steam_is_worth_the_price_above_its_production_cost(energy: P
     # DN50 at 400 €/m × 1 000 m + a 200 kW substation at 100 €/kW; the LCOH carries the fuel:
     # (420 000 € × CRF(5 %, 10 yr) 0.1295046 + 868.51 MWh × 30 €/MWh) / 868.51 MWh
     assert r["capex_eur"] == pytest.approx(400 * 1000 + 200 * 100)
-    assert r["lcoh_eur_per_mwh"] == pytest.approx((420_000 * 0.1295046 + delivered * 30) / delivered, rel=1e-6)
+    assert r["lcoh_eur_per_mwh"] == pytest.approx(
+        (420_000 * 0.1295046 + delivered * 30) / delivered, rel=1e-6
+    )
 
 
 def test_surplus_steam_of_a_refinery_carries_no_production_cost(energy: Parameters) -> None:
