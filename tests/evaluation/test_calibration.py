@@ -74,6 +74,15 @@ def test_surplus_steam_of_a_refinery_carries_no_production_cost(energy: Paramete
     assert r["co2e_avoided_t_per_yr"] == pytest.approx(delivered * 0.1)
 
 
+def test_a_power_plants_condenser_heat_stays_a_surplus(energy: Parameters) -> None:
+    pair = steam_pair("35.30").assign(category="heat", supply_class="cooling_water", supply_temp=90.0,
+                                      demand_temp=70.0)  # fmt: skip
+    r = evaluate_pairs(pair, energy).iloc[0]
+    delivered = 1000 - 15 * 1000 * 8766 / 1e6
+    assert r["production_cost_eur_per_yr"] == 0.0
+    assert r["net_annual_eur"] == pytest.approx(delivered * 50)
+
+
 def test_network_heat_is_a_product_whoever_supplies_it(energy: Parameters) -> None:
     pair = steam_pair("36.00").assign(category="heat", supply_class="district_heating", supply_temp=80.0,
                                       demand_temp=70.0)  # fmt: skip
