@@ -145,6 +145,7 @@ def record(
             "transport_cost": m("transport_cost_eur_per_yr", "/yr"),
             "avoided_purchase": m("avoided_purchase_eur_per_yr", "/yr"),
             "avoided_disposal": m("avoided_disposal_eur_per_yr", "/yr"),
+            "production_cost": m("production_cost_eur_per_yr", "/yr"),
             "revenue": m("revenue_eur_per_yr", "/yr"),
             "net_annual": m("net_annual_eur", "/yr"),
             "npv": m("npv_eur", ""),

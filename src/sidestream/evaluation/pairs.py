@@ -18,7 +18,7 @@ from sidestream.errors import InvalidDataError
 PAIR_COLUMNS = [
     "link_id", "supply_id", "demand_id", "category", "supply_class", "demand_class", "unit", "demand_unit",
     "supply_amount", "demand_amount", "supply_months", "demand_months", "supply_temp", "demand_temp",
-    "hazardous", "transport", "distance_km",
+    "hazardous", "transport", "distance_km", "supply_nace",
 ]  # fmt: skip
 
 # How a pair travels when the pairs table does not say (the matcher's defaults).
@@ -47,6 +47,8 @@ def _side(flows: pd.DataFrame, prefix: str) -> pd.DataFrame:
         f"{prefix}_months": flows["months_mask"].astype("int64").to_numpy(),
         f"{prefix}_temp": pd.to_numeric(flows["temperature_c"], errors="coerce").to_numpy(float),
         f"{prefix}_hazardous": flows["hazardous"].fillna(False).astype(bool).to_numpy(),
+        f"{prefix}_nace": (flows["nace"] if "nace" in flows else pd.Series("", index=flows.index))
+        .astype(object).fillna("").astype(str).to_numpy(),
     })  # fmt: skip
 
 
@@ -77,6 +79,7 @@ def _assemble(table: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFrame
         "hazardous": merged["supply_hazardous"].fillna(False).astype(bool),
         "transport": transport.where(transport.notna(), default).astype(str),
         "distance_km": pd.to_numeric(merged["distance_km"], errors="coerce").astype(float),
+        "supply_nace": merged["supply_nace"].astype(object).fillna(""),
     })  # fmt: skip
     return out.reset_index(drop=True)
 

@@ -24,7 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
 import yaml
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sidestream.domain.units import parse_unit, registry
@@ -49,8 +52,10 @@ INTERNAL_UNITS: list[tuple[str, str]] = [
     ("heat.boiler_efficiency", ""),
     ("heat.full_load_hours", "h/yr"),
     ("heat.source_price", "EUR/MWh"),
+    ("heat.production_cost", "EUR/MWh"),
     ("heat.substation_capex", "EUR/kW"),
     ("price.electricity", "EUR/MWh"),
+    ("price.electricity_wholesale", "EUR/MWh"),
     ("price.heat", "EUR/MWh"),
     ("price.natural_gas", "EUR/MWh"),
     ("price.water", "EUR/m3"),
@@ -122,6 +127,9 @@ class ParameterFile(BaseModel):
 
     version: str
     groups: dict[str, list[str]]
+    produced_classes: list[str] = Field(default_factory=list)
+    produced_nace: list[str] = Field(default_factory=list)
+    produced_nace_classes: list[str] = Field(default_factory=list)
     parameters: dict[str, ParameterEntry]
 
 
@@ -221,6 +229,30 @@ class Parameters:
     version: str
     items: Mapping[str, Parameter]
     groups: Mapping[str, str]  # resource class → valuation group
+    # Heat, cooling and gas a utility makes on purpose (fuel or power is spent on them):
+    # an exchange saves only the taker's cost above the maker's (docs/evaluation.md).
+    # Network heat and cooling by class whoever sends them; steam, hot water and grid gas
+    # when the supplier's NACE division is an energy utility's (35). A power plant's
+    # condenser heat stays a surplus.
+    produced_classes: frozenset[str] = frozenset()
+    produced_nace: frozenset[str] = frozenset()
+    produced_nace_classes: frozenset[str] = frozenset()
+
+    def is_produced(self, supply_class: pd.Series, supply_nace: pd.Series) -> NDArray[np.bool_]:
+        """Whether each supply is a utility's product rather than a surplus.
+
+        >>> p = default_parameters()
+        >>> p.is_produced(pd.Series(["district_heating", "heat_40_60c", "steam_medium_pressure",
+        ...                          "cooling_water", "steam_medium_pressure"]),
+        ...               pd.Series(["36.00", "24.10", "35.30", "35.30", "19.20"])).tolist()
+        [True, False, True, False, False]
+        """
+        division = supply_nace.astype(object).fillna("").astype(str).str.strip().str.split(".").str[0]
+        classes = supply_class.astype(object)
+        by_class = classes.isin(self.produced_classes).to_numpy(bool)
+        by_nace = division.isin(self.produced_nace).to_numpy(bool)
+        utility_product = classes.isin(self.produced_nace_classes).to_numpy(bool)
+        return np.asarray(by_class | (by_nace & utility_product), dtype=bool)
 
     def __getitem__(self, key: str) -> float:
         item = self._item(key)
@@ -345,12 +377,16 @@ def _build(data: ParameterFile, name: str) -> Parameters:
     if missing:
         raise InvalidDataError(f"{name}: missing parameter(s) {', '.join(missing)}")
     groups = {cls: group for group, classes in data.groups.items() for cls in classes}
-    return Parameters(data.version, items, groups)
+    return Parameters(
+        data.version, items, groups, frozenset(data.produced_classes), frozenset(data.produced_nace),
+        frozenset(data.produced_nace_classes),
+    )  # fmt: skip
 
 
 def required_keys(groups: Mapping[str, Any]) -> list[str]:
     keys = [pattern for pattern, _ in INTERNAL_UNITS if "*" not in pattern]
-    keys += [f"ef.grid.{c}" for c in GRIDS] + [f"ef.fuel.{f}" for f in FUELS] + ["ef.heat.district_heating"]
+    keys += [f"ef.grid.{c}" for c in GRIDS] + [f"ef.fuel.{f}" for f in FUELS]
+    keys += ["ef.heat.district_heating", "ef.heat.production"]
     keys += [f"ef.water.{w}" for w in ("supply", "treatment")]
     keys += [
         "tax.landfill",

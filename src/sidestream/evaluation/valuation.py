@@ -15,10 +15,14 @@ the link can carry. NPV = −capex + (v·q − F) · annuity factor. An unbuilt 
 Models by the supply's canonical unit and category (docs/evaluation.md):
 
 - **heat / steam** (MWh/yr): pipe by DN class, heat loss W/m, optional heat pump
-  (Carnot-fraction COP) with its electricity; displaces ``heat.displaced``.
-- **cooling** (MWh/yr): pipe; displaces electric chillers (``cooling.chiller_cop``).
-- **electricity, gas** (MWh/yr or Nm3/yr): cable or gas pipe; displaces grid
-  electricity or natural gas.
+  (Carnot-fraction COP) with its electricity; displaces ``heat.displaced``. A
+  utility's heat (``Parameters.is_produced``) costs its maker ``heat.production_cost``.
+- **cooling** (MWh/yr): pipe; displaces electric chillers (``cooling.chiller_cop``),
+  which a cooling utility runs itself: worth nothing extra.
+- **electricity** (MWh/yr): cable; worth the taker's price above wholesale (the
+  seller's alternative), no CO2e (the same MWh displaces the grid mix anyway).
+- **gas** (MWh/yr or Nm3/yr): gas pipe; displaces natural gas, except a gas utility's
+  gas, which is sold to the grid anyway.
 - **water, wastewater** (m3/yr): pipe; displaces mains water (and the wastewater
   fee the supplier avoids).
 - **materials, wastes, by-products and gases in t/yr**: truck, ship, rail or pipe per
@@ -129,20 +133,37 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
         cop[pump] = heat_pump_cop(t_s[pump], t_d[pump], params["heat_pump.carnot_fraction"])
     gain = heat_pump_gain(cop)  # delivered per MWh of source heat
     el_per_unit = np.where(pump, gain / np.where(pump, cop, 1.0), 0.0)
-    v = np.where(heat, gain * params["price.heat"] - el_per_unit * p_el, v)
-    c = np.where(heat, gain * displaced_heat_factor(params) - el_per_unit * ef_grid, c)
+    # A utility's product (steam raised in a boiler, network heat or cooling, grid gas)
+    # is no surplus: its maker pays for the fuel or power, or could sell it elsewhere,
+    # so only the taker's avoided cost above that is gained; for heat the CO2e is the
+    # displaced heat's less the maker's (ef.heat.production).
+    nace = pairs["supply_nace"] if "supply_nace" in pairs else pd.Series("", index=pairs.index)
+    produced = params.is_produced(pairs["supply_class"], nace)
+    f_heat = displaced_heat_factor(params)
+    production_cost = np.where(heat & produced, params["heat.production_cost"], 0.0)
+    v = np.where(heat, gain * params["price.heat"] - el_per_unit * p_el - production_cost, v)
+    production_ef = np.where(heat & produced, params["ef.heat.production"], 0.0)
+    c = np.where(heat, gain * f_heat - production_ef - el_per_unit * ef_grid, c)
     revenue_unit = np.where(heat, params["heat.source_price"], revenue_unit)
-    # cooling displaces an electric chiller
-    v = np.where(cooling, p_el / params["cooling.chiller_cop"], v)
-    c = np.where(cooling, ef_grid / params["cooling.chiller_cop"], c)
-    # electricity and gases by energy
-    v = np.where(power, p_el, v)
-    c = np.where(power, ef_grid, c)
+    # cooling displaces an electric chiller (a cooling plant's product: its own chillers)
+    chiller_el = 1.0 / params["cooling.chiller_cop"]
+    v = np.where(cooling, np.where(produced, 0.0, p_el * chiller_el), v)
+    c = np.where(cooling, np.where(produced, 0.0, ef_grid * chiller_el), c)
+    # Electricity: the seller could always sell to the grid at the wholesale price and
+    # that MWh displaces the same grid mix either way, so a direct line is worth the
+    # taker's price above wholesale (grid tariff and margin) and no CO2e.
+    v = np.where(power, p_el - params["price.electricity_wholesale"], v)
+    c = np.where(power, 0.0, c)
     v = np.where(gas_mwh, params["price.natural_gas"], v)
     c = np.where(gas_mwh, params["ef.fuel.natural_gas"], c)
     e_nm3 = params["gas.energy_content"]
     v = np.where(gas_nm3, params["price.natural_gas"] * e_nm3, v)
     c = np.where(gas_nm3, params["ef.fuel.natural_gas"] * e_nm3, c)
+    # A gas utility's gas (biomethane, natural gas) is sold to the grid anyway: the
+    # taker would have bought the same molecules there, so nothing is gained or avoided.
+    gas_sold = (gas_mwh | gas_nm3) & produced
+    v = np.where(gas_sold, 0.0, v)
+    c = np.where(gas_sold, 0.0, c)
     # water: the taker saves mains water; a wastewater supplier saves its discharge fee
     wastewater = water & (category == "wastewater")
     v = np.where(water, params["price.water"] + np.where(wastewater, params["price.wastewater"], 0.0), v)
@@ -221,16 +242,22 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
     rate, years = params["finance.discount_rate"], params["finance.lifetime"]
     af = annuity_factor(rate, years)
     npv = np.where(built, -capex + net_annual * af, 0.0)
-    other_purchase = np.where(built, qb * (v + tkm_cost - avoided_disposal_unit), 0.0)
+    # What the maker pays for what it hands over (fuel, its own chillers, or the grid
+    # sale it forgoes); the avoided purchase is the taker's gross saving.
+    maker_unit = np.where(power, params["price.electricity_wholesale"], production_cost)
+    maker_unit = np.where(gas_mwh & produced, params["price.natural_gas"], maker_unit)
+    maker_unit = np.where(gas_nm3 & produced, params["price.natural_gas"] * e_nm3, maker_unit)
+    maker_unit = np.where(cooling & produced, p_el * chiller_el, maker_unit)
+    production_cost_year = np.where(built, np.where(piped, delivered_src, qb) * maker_unit, 0.0)
+    other_purchase = np.where(built, qb * (v + tkm_cost - avoided_disposal_unit + maker_unit), 0.0)
     avoided_purchase = np.where(
         heat, delivered * params["price.heat"], np.where(material, qb * virgin_price, other_purchase)
     )
-    avoided_purchase = np.where(
-        cooling, delivered_src * p_el / params["cooling.chiller_cop"], avoided_purchase
-    )
+    avoided_purchase = np.where(cooling, delivered_src * p_el * chiller_el, avoided_purchase)
     electricity_cost = electricity * p_el
     transport_cost = qb * tkm_cost
     lcoh_cost = om + electricity_cost + qb * np.where(heat, params["heat.source_price"], 0.0)
+    lcoh_cost = lcoh_cost + np.where(heat, production_cost_year, 0.0)  # a utility's fuel
     lcoh = np.where(
         heat & built, levelised_cost(capex, lcoh_cost, np.nan_to_num(delivered), rate, years), np.nan
     )
@@ -273,6 +300,7 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
         "transport_cost_eur_per_yr": transport_cost,
         "avoided_purchase_eur_per_yr": avoided_purchase,
         "avoided_disposal_eur_per_yr": qb * avoided_disposal_unit,
+        "production_cost_eur_per_yr": production_cost_year,
         "revenue_eur_per_yr": qb * revenue_unit,
         "net_annual_eur": net_annual,
         "npv_eur": npv,
