@@ -51,6 +51,11 @@ class StampReader:
         self._dedicated = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self._lock = threading.Lock()  # one read at a time on the held connection
+        # An application dropped without its shutdown (tests build many, and dispose
+        # of their engines first) closes the connection when it is collected or at
+        # exit, instead of leaving it open.
+        self._held: list[Connection] = []
+        weakref.finalize(self, _close_held, self._held)
         # Futures belong to a loop: an application served from several loops (tests
         # with two clients) coalesces per loop.
         self._batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = (
@@ -111,11 +116,13 @@ class StampReader:
     def _read_held(self) -> dict[str, int]:
         if self._connection is None:
             self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._held.append(self._connection)
         rows = self._connection.execute(STAMPS_QUERY)
         return {str(scope): int(version) for scope, version in rows}
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
+        self._held.clear()
         if connection is not None:
             try:
                 connection.invalidate()
@@ -127,8 +134,20 @@ class StampReader:
         """Give the held connection back (application shutdown)."""
         with self._lock:
             connection, self._connection = self._connection, None
+            self._held.clear()
         if connection is not None:
             connection.close()
+
+
+def _close_held(held: list[Connection]) -> None:
+    """Close the database connection itself (not back to a pool that may be disposed)."""
+    for connection in held:
+        try:
+            connection.invalidate()
+            connection.close()
+        except Exception:  # pragma: no cover - closing a dead connection
+            pass
+    held.clear()
 
 
 def _retrieve(future: asyncio.Future[Mapping[str, int]]) -> None:
