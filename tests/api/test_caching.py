@@ -198,3 +198,25 @@ def test_cookie_and_session_callers_take_the_full_path(client: ApiClient, world:
         assert world.key("network", "supply") in by_cookie.text  # really logged in: a viewer's view
         assert client.get(url, token=session_token).status_code == 200
     assert len(app.state.front_cache._entries) == 0
+
+
+def test_cached_bodies_are_gzipped_for_clients_that_accept_it(client: ApiClient, world: World) -> None:
+    """The same document either way, on the full path (first request) and from the
+    front cache (repeats); the caches vary by Accept-Encoding."""
+    token = world.tokens["facilitator"]
+    for url in READS:
+        plain = [client.get(url, token=token, headers={"Accept-Encoding": "identity"}) for _ in range(2)]
+        packed = [client.get(url, token=token, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+        refused = client.get(url, token=token, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        for r in (*plain, refused):
+            assert r.status_code == 200 and "content-encoding" not in r.headers
+        for r in packed:  # httpx decodes the body; the header says it came compressed
+            assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+            assert int(r.headers["content-length"]) < len(plain[0].content)
+        assert {r.content for r in (*plain, *packed, refused)} == {plain[0].content}
+        assert {r.headers["etag"] for r in (*plain, *packed)} == {plain[0].headers["etag"]}
+        assert "Accept-Encoding" in plain[0].headers["vary"] and "Authorization" in plain[0].headers["vary"]
+        again = client.get(
+            url, token=token, headers={"Accept-Encoding": "gzip", "If-None-Match": packed[0].headers["etag"]}
+        )
+        assert again.status_code == 304 and again.content == b""

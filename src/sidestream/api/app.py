@@ -43,6 +43,7 @@ from sidestream.api.routes import (  # facilitation (issue 7)
     users,
     workshops,
 )
+from sidestream.api.stamps import StampReader
 from sidestream.config import Settings, get_settings
 from sidestream.services.callers import CallerCache
 from sidestream.services.jobs import wait_for_jobs
@@ -88,10 +89,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             engine.dispose()
         raise
 
+    stamp_reader = StampReader(engine)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await asyncio.to_thread(wait_for_jobs)
+        stamp_reader.close()
         if owns_engine:
             engine.dispose()
 
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.caller_cache = CallerCache()
     app.state.response_cache = ResponseCache()
     app.state.front_cache = FrontCache()
+    app.state.stamp_reader = stamp_reader
     install_problem_handlers(app)
     app.add_middleware(SharedStateMiddleware)
     app.add_middleware(FrontCacheMiddleware)  # outermost: a hit skips routing altogether

@@ -56,7 +56,7 @@ _SITE_ORGANISATIONS = "sidestream.versions.site_organisations"
 _READ = "sidestream.versions.read"
 _TRACKED = (Flow, Organisation, Site, Region, User, ApiToken, Membership, MembershipOrganisation)
 _TABLE = DataVersion.metadata.tables["data_versions"]
-_STAMPS = select(DataVersion.scope, DataVersion.version)
+STAMPS_QUERY = select(DataVersion.scope, DataVersion.version)
 
 
 def region_scope(region_id: int) -> str:
@@ -91,7 +91,7 @@ def read_versions(session: Session) -> Mapping[str, int]:
         if isinstance(bind, Engine):
             cached = read_stamps(bind)
         else:  # a session bound to one connection (tests): read through it
-            cached = {str(scope): int(version) for scope, version in session.execute(_STAMPS)}
+            cached = {str(scope): int(version) for scope, version in session.execute(STAMPS_QUERY)}
         session.info[_READ] = cached
     return cached
 
@@ -99,7 +99,7 @@ def read_versions(session: Session) -> Mapping[str, int]:
 def read_stamps(engine: Engine) -> dict[str, int]:
     """Every scope's stamp, on a connection held for this one statement."""
     with engine.connect() as connection:
-        return {str(scope): int(version) for scope, version in connection.execute(_STAMPS)}
+        return {str(scope): int(version) for scope, version in connection.execute(STAMPS_QUERY)}
 
 
 def seed_versions(session: Session, stamps: Mapping[str, int]) -> None:
