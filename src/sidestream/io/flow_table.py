@@ -34,6 +34,7 @@ from sidestream.domain.flows import Flow
 from sidestream.domain.months import Months, format_months, parse_months
 from sidestream.domain.units import Amount, to_canonical
 from sidestream.errors import FlowTableError, SidestreamError
+from sidestream.i18n import N_
 from sidestream.io.raw import Cell, RawTable, read_raw
 from sidestream.knowledge.reference import (
     ewc_entries,
@@ -572,5 +573,5 @@ def write_flow_table(
         doc = {"type": "FeatureCollection", "features": features}
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     else:
-        raise FlowTableError(f"unknown format {fmt!r}: use csv, xlsx or geojson")
+        raise FlowTableError(N_("unknown format {fmt!r}: use csv, xlsx or geojson"), fmt=fmt)
     return path

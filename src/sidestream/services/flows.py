@@ -39,6 +39,7 @@ from sidestream.errors import (
     StaleWriteError,
     UnitError,
 )
+from sidestream.i18n import N_, Message
 from sidestream.knowledge.reference import ewc_entries, ewc_hazardous, normalise_ewc, normalise_nace
 from sidestream.services import audit
 from sidestream.services.confidentiality import flow_visible, organisation_visible, site_visible
@@ -146,14 +147,19 @@ def can_edit(viewer: Viewer, organisation_id: int) -> bool:
 def _require_edit(viewer: Viewer, organisation_id: int, what: str) -> None:
     if not can_edit(viewer, organisation_id):
         raise PermissionDeniedError(
-            f"you may not change {what}: members change their own organisation's records,"
-            " facilitators and admins any in the region"
+            N_(
+                "you may not change {what}: members change their own organisation's records, "
+                "facilitators and admins any in the region"
+            ),
+            what=what,
         )
 
 
 def _require_manager(viewer: Viewer, action: str) -> None:
     if not viewer.manages_region:
-        raise PermissionDeniedError(f"only the region's facilitators and admins may {action}")
+        raise PermissionDeniedError(
+            N_("only the region's facilitators and admins may {action}"), action=action
+        )
 
 
 # --- shared helpers ------------------------------------------------------------------
@@ -172,7 +178,7 @@ def _optimistic(session: Session, what: str) -> Iterator[None]:
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
-            f"{what} was changed by someone else meanwhile: reload it and try again"
+            N_("{what} was changed by someone else meanwhile: reload it and try again"), what=what
         ) from None
 
 
@@ -200,8 +206,13 @@ def _save_update(
 def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: str) -> None:
     if expected_version is not None and row.version != expected_version:
         raise StaleWriteError(
-            f"{what} is at version {row.version}, not {expected_version}: someone changed it since"
-            " you read it; reload it and apply your change again"
+            N_(
+                "{what} is at version {version}, not {expected_version}: someone changed it "
+                "since you read it; reload it and apply your change again"
+            ),
+            what=what,
+            version=row.version,
+            expected_version=expected_version,
         )
 
 
@@ -220,7 +231,7 @@ def _nace(text: str | None) -> str | None:
     try:
         return normalise_nace(text)
     except ValueError as exc:
-        raise InvalidDataError(f"nace: {exc}") from None
+        raise InvalidDataError(N_("nace: {reason}"), reason=exc) from None
 
 
 def _like(text: str) -> str:
@@ -234,7 +245,11 @@ def _sorted(statement: Select[Any], sort: str, columns: Mapping[str, Any], tie: 
     column = columns.get(name)
     if column is None:
         choices = ", ".join(sorted(columns))
-        raise InvalidDataError(f"cannot sort by {name!r}: use one of {choices} (prefix - for descending)")
+        raise InvalidDataError(
+            N_("cannot sort by {name!r}: use one of {choices} (prefix - for descending)"),
+            name=name,
+            choices=choices,
+        )
     order = column.desc() if descending else column.asc()
     return statement.order_by(order.nulls_last(), tie)
 
@@ -243,7 +258,7 @@ def _one_or_missing(
     session: Session,
     statement: Select[RowT],
     visible: Callable[[RowT], bool],
-    missing: str,
+    missing: Message,
 ) -> RowT:
     row = session.scalar(statement)
     if row is None or not visible(row):
@@ -275,7 +290,11 @@ def list_organisations(
             kind = ActorType(actor_type).value
         except ValueError:
             choices = ", ".join(a.value for a in ActorType)
-            raise InvalidDataError(f"unknown actor type {actor_type!r}: use one of {choices}") from None
+            raise InvalidDataError(
+                N_("unknown actor type {actor_type!r}: use one of {choices}"),
+                actor_type=actor_type,
+                choices=choices,
+            ) from None
         statement = statement.where(Organisation.actor_type == kind)
     statement = _sorted(statement, sort, ORGANISATION_SORTS, Organisation.id)
     return paginate(session, statement, page, per_page)
@@ -303,8 +322,11 @@ def visible_flow_counts(
     return {int(org): int(n) for org, n in session.execute(statement)}
 
 
-def _organisation_missing(region: Region, organisation_id: int) -> str:
-    return f"no organisation {organisation_id} in region {region.slug}"
+def _organisation_missing(region: Region, organisation_id: int) -> Message:
+    return Message(
+        N_("no organisation {organisation_id} in region {region}"),
+        {"organisation_id": organisation_id, "region": region.slug},
+    )
 
 
 def get_organisation(session: Session, region: Region, viewer: Viewer, organisation_id: int) -> Organisation:
@@ -343,7 +365,11 @@ def _check_organisation_name(
     statement = select(Organisation.id).where(Organisation.region_id == region.id, Organisation.name == name)
     found = session.scalar(statement)
     if found is not None and found != other_than:
-        raise ConflictError(f"an organisation named {name!r} already exists in region {region.slug}")
+        raise ConflictError(
+            N_("an organisation named {name!r} already exists in region {region}"),
+            name=name,
+            region=region.slug,
+        )
 
 
 def update_organisation(
@@ -435,7 +461,7 @@ def get_site(session: Session, region: Region, viewer: Viewer, site_id: int) -> 
     )
     site = session.scalar(statement)
     if site is None:
-        raise NotFoundError(f"no site {site_id} in region {region.slug}")
+        raise NotFoundError(N_("no site {site_id} in region {region}"), site_id=site_id, region=region.slug)
     return site
 
 
@@ -464,7 +490,7 @@ def _check_site_name(
     statement = select(Site.id).where(Site.organisation_id == organisation_id, Site.name == name)
     found = session.scalar(statement)
     if found is not None and found != other_than:
-        raise ConflictError(f"the organisation already has a site named {name!r}")
+        raise ConflictError(N_("the organisation already has a site named {name!r}"), name=name)
 
 
 def update_site(
@@ -579,11 +605,13 @@ def _enum(kind: type[EnumT], value: EnumT | str, name: str) -> EnumT:
         return kind(value)
     except ValueError:
         choices = ", ".join(member.value for member in kind)
-        raise InvalidDataError(f"unknown {name} {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown {name} {value!r}: use one of {choices}"), name=name, value=value, choices=choices
+        ) from None
 
 
-def _flow_missing(region: Region, what: int | str) -> str:
-    return f"no flow {what} in region {region.slug}"
+def _flow_missing(region: Region, what: int | str) -> Message:
+    return Message(N_("no flow {flow} in region {region}"), {"flow": what, "region": region.slug})
 
 
 def _visible_flow(viewer: Viewer) -> Callable[[Flow], bool]:
@@ -639,25 +667,25 @@ def derived_flow_values(values: Mapping[str, Any]) -> dict[str, Any]:
         try:
             code, _starred = normalise_ewc(str(ewc))
         except ValueError as exc:
-            raise InvalidDataError(f"ewc: {exc}") from None
+            raise InvalidDataError(N_("ewc: {reason}"), reason=exc) from None
         if code not in ewc_entries():
-            raise InvalidDataError(f"ewc: {code} is not an entry of the EU List of Waste")
+            raise InvalidDataError(N_("ewc: {code} is not an entry of the EU List of Waste"), code=code)
         out["ewc"], out["hazardous"] = code, ewc_hazardous(code)
     quantity, unit = values.get("quantity"), values.get("unit") or None
     out["quantity"], out["unit"] = quantity, unit
     out["annual_quantity"], out["annual_unit"] = None, None
     if quantity is not None:
         if unit is None:
-            raise InvalidDataError("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h")
+            raise InvalidDataError(N_("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h"))
         try:
             amount = to_canonical(float(quantity), unit)
         except UnitError as exc:
-            raise InvalidDataError(f"unit: {exc}") from None
+            raise InvalidDataError(N_("unit: {reason}"), reason=exc) from None
         out["annual_quantity"], out["annual_unit"] = amount.canonical_value, amount.canonical_unit
     try:
         out["months_mask"] = parse_months(values.get("months"))
     except MonthsError as exc:
-        raise InvalidDataError(f"months: {exc}") from None
+        raise InvalidDataError(N_("months: {reason}"), reason=exc) from None
     return out
 
 
@@ -666,7 +694,11 @@ def _place(session: Session, region: Region, organisation_id: int, site_id: int)
     _organisation_in_region(session, region, organisation_id)
     site = session.get(Site, site_id)
     if site is None or site.organisation_id != organisation_id:
-        raise NotFoundError(f"organisation {organisation_id} has no site {site_id}")
+        raise NotFoundError(
+            N_("organisation {organisation_id} has no site {site_id}"),
+            organisation_id=organisation_id,
+            site_id=site_id,
+        )
 
 
 def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow) -> Flow:
@@ -674,7 +706,11 @@ def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow)
     _place(session, region, data.organisation_id, data.site_id)
     key = data.key or f"f-{secrets.token_hex(5)}"
     if session.scalar(select(Flow.id).where(Flow.region_id == region.id, Flow.key == key)) is not None:
-        raise ConflictError(f"flow id {key!r} is already used in region {region.slug}: choose another")
+        raise ConflictError(
+            N_("flow id {key!r} is already used in region {region}: choose another"),
+            key=key,
+            region=region.slug,
+        )
     entered = data.model_dump()
     flow = Flow(
         region_id=region.id,
@@ -741,7 +777,7 @@ def update_flow(
     given = changes.model_dump(exclude_unset=True, mode="json")  # enums as their values
     for name in _REQUIRED_FLOW_FIELDS:
         if name in given and given[name] is None:
-            raise InvalidDataError(f"{name} cannot be empty")
+            raise InvalidDataError(N_("{name} cannot be empty"), name=name)
     state = {**_flow_state(flow), **given}
     if state["organisation_id"] != flow.organisation_id:
         _require_edit(viewer, state["organisation_id"], "flows of the organisation you move it to")

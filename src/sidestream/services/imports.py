@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer, can_see
 from sidestream.errors import PermissionDeniedError, StoreError
+from sidestream.i18n import N_
 from sidestream.io import FlowTable, Problem, read_flow_table
 from sidestream.io.flow_table import ProblemList
 from sidestream.services import audit
@@ -104,7 +105,9 @@ def import_flow_table(
     """
     if viewer is not None:
         if not viewer.manages_region:
-            raise PermissionDeniedError("only the region's facilitators and admins may import flow tables")
+            raise PermissionDeniedError(
+                N_("only the region's facilitators and admins may import flow tables")
+            )
         user_id = viewer.user_id if user_id is None else user_id
     table = table_or_path if isinstance(table_or_path, FlowTable) else read_flow_table(table_or_path)
     report = ImportReport(
@@ -127,7 +130,7 @@ def import_flow_table(
     except SQLAlchemyError as exc:
         session.rollback()
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreError(f"the import failed and nothing was saved: {reason}") from exc
+        raise StoreError(N_("the import failed and nothing was saved: {reason}"), reason=reason) from exc
     except BaseException:
         session.rollback()
         raise

@@ -67,7 +67,7 @@ def role_label(value: str, lang: str) -> str:
 
 def _require_user(web: Web) -> User:
     if web.user is None:
-        raise AuthenticationError("log in to see your account")
+        raise AuthenticationError(N_("log in to see your account"))
     return web.user
 
 
@@ -252,7 +252,9 @@ def set_role(
         return _users_page(web, session, region, viewer, status_code=422, email=email,
                            error=translate(NO_SUCH_USER, web.lang))  # fmt: skip
     except InvalidDataError as exc:
-        return _users_page(web, session, region, viewer, status_code=422, email=email, error=str(exc))
+        return _users_page(
+            web, session, region, viewer, status_code=422, email=email, error=exc.render(web.lang)
+        )
     current = next((m for m in user.memberships if m.region_id == region.id), None)
     orgs = [o.organisation_id for o in current.organisations] if current else []
     accounts.add_membership(session, user, region, new_role, orgs, actor_id=viewer.user_id)

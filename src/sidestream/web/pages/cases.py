@@ -630,7 +630,7 @@ def add_step(
     try:
         due_date = date.fromisoformat(due) if due else None
     except ValueError:
-        raise InvalidDataError("due: write the date as YYYY-MM-DD") from None
+        raise InvalidDataError(N_("due: write the date as YYYY-MM-DD")) from None
     service.add_step(session, case, viewer, text=text, due=due_date, owner=owner, expected_version=version)
     return _back(region, case, "#steps")
 

@@ -136,7 +136,7 @@ async def upload(
             params={"filename": Path(file.filename).name[:200]}, payload=data,
         )  # fmt: skip
     except InvalidDataError as exc:
-        return _form(web, region, str(exc), status_code=413)
+        return _form(web, region, exc.render(web.lang), status_code=413)
     launch(web.request, job, import_work(dry_run=True))
     return RedirectResponse(f"/regions/{region.slug}/import/{job.id}", status_code=303)
 
@@ -144,7 +144,7 @@ async def upload(
 def _result(web: Web, region: Region, job_id: int, session: SessionDep) -> ImportResult:
     job = get_job(session, web.user, job_id)
     if job.region_id != region.id or job.kind not in (JobKind.IMPORT_PREVIEW, JobKind.IMPORT):
-        raise NotFoundError(f"no import {job_id} in region {region.slug}")
+        raise NotFoundError(N_("no import {job_id} in region {region}"), job_id=job_id, region=region.slug)
     result: dict[str, Any] = job.result or {}
     report: dict[str, Any] = result.get("report") or {}
     problems = [
@@ -188,9 +188,11 @@ def commit(
     _require_importer(viewer)
     preview = get_job(session, web.user, job_id)
     if preview.region_id != region.id or preview.kind != JobKind.IMPORT_PREVIEW or not preview.payload:
-        raise NotFoundError(f"no import preview {job_id} in region {region.slug}")
+        raise NotFoundError(
+            N_("no import preview {job_id} in region {region}"), job_id=job_id, region=region.slug
+        )
     if preview.status != JobStatus.DONE:
-        raise InvalidDataError("the preview has not finished: wait for it, then commit")
+        raise InvalidDataError(N_("the preview has not finished: wait for it, then commit"))
     assert web.user is not None
     job = create_job(
         session, web.user, JobKind.IMPORT, region=region, params=dict(preview.params), payload=preview.payload
