@@ -24,3 +24,17 @@ def test_form_error_is_shown_in_norwegian(rana: Rana) -> None:
         assert "ukjent rolle &#39;boss&#39;: bruk en av" in nb.text and "unknown role" not in nb.text
         en = client.post(f"{rana.base}/users?lang=en", data=form)
         assert en.status_code == 422 and "unknown role &#39;boss&#39;: use one of" in en.text
+
+
+def test_import_row_problems_are_shown_in_the_pages_language(rana: Rana) -> None:
+    """Row problems are stored with the job as English text plus their catalog key, so
+    the preview shows them in the language of whoever reads it."""
+    from tests.web.test_imports import BAD, HEADER, upload, wait_for_job
+
+    with rana.login("facilitator") as (client, csrf):
+        url = upload(client, rana, csrf, HEADER + BAD)
+        wait_for_job(client, url)
+        nb = client.get(url, params={"lang": "nb"}).text
+        assert "breddegraden 200.0 er utenfor -90..90 WGS84-grader" in nb and "outside" not in nb
+        en = client.get(url, params={"lang": "en"}).text
+        assert "latitude 200.0 is outside -90..90 WGS84 degrees" in en

@@ -25,6 +25,7 @@ from sidestream.api.deps import IdPath, MatchCacheDep, RegionDep, SessionDep, Vi
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import InvalidDataError, NotFoundError
 from sidestream.i18n import N_, translate
+from sidestream.io.flow_table import Problem
 from sidestream.services.accounts import require_role
 from sidestream.services.exports import FORMATS, export_flows
 from sidestream.services.jobs import (
@@ -141,6 +142,17 @@ async def upload(
     return RedirectResponse(f"/regions/{region.slug}/import/{job.id}", status_code=303)
 
 
+def _reason(stored: dict[str, Any], lang: str) -> str:
+    """A stored problem in the reader's language (reports stored before problems kept
+    their catalog key show their English text)."""
+    key, params = stored.get("key"), stored.get("params")
+    problem = Problem(
+        stored.get("row"), stored.get("column"), str(stored.get("message", "")),
+        key=key if isinstance(key, str) else None, params=params if isinstance(params, dict) else None,
+    )  # fmt: skip
+    return problem.render(lang)
+
+
 def _result(web: Web, region: Region, job_id: int, session: SessionDep) -> ImportResult:
     job = get_job(session, web.user, job_id)
     if job.region_id != region.id or job.kind not in (JobKind.IMPORT_PREVIEW, JobKind.IMPORT):
@@ -148,7 +160,7 @@ def _result(web: Web, region: Region, job_id: int, session: SessionDep) -> Impor
     result: dict[str, Any] = job.result or {}
     report: dict[str, Any] = result.get("report") or {}
     problems = [
-        ProblemRow(row=p.get("row"), column=p.get("column"), reason=str(p.get("message", "")),
+        ProblemRow(row=p.get("row"), column=p.get("column"), reason=_reason(p, web.lang),
                    severity=str(p.get("severity", "error")), value=p.get("value"))
         for p in report.get("problems", [])
     ]  # fmt: skip
