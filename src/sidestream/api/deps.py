@@ -177,7 +177,7 @@ ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
 async def get_facilitator(viewer: ViewerDep) -> Viewer:
-    require_role(viewer, Role.FACILITATOR, "manage this region")
+    require_role(viewer, Role.FACILITATOR, N_("manage this region"))
     return viewer
 
 

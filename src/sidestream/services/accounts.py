@@ -502,13 +502,14 @@ def has_role(viewer: Viewer, minimum: Role) -> bool:
 
 def require_role(viewer: Viewer, minimum: Role, action: str) -> None:
     """Raise unless the viewer may ``action``: :class:`AuthenticationError` for
-    anonymous callers (log in first), :class:`PermissionDeniedError` for the rest."""
+    anonymous callers (log in first), :class:`PermissionDeniedError` for the rest.
+    ``action`` is a catalog message (``N_("save a synergy")``), shown translated."""
     if has_role(viewer, minimum):
         return
     if viewer.anonymous:
-        raise AuthenticationError(N_("log in to {action}"), action=action)
+        raise AuthenticationError(N_("log in to {action}"), action=Message(action))
     raise PermissionDeniedError(
         N_("to {action} you need to be a {minimum} of this region (or higher)"),
-        action=action,
-        minimum=minimum.value,
+        action=Message(action),
+        minimum=Message(minimum.value),
     )

@@ -108,7 +108,7 @@ def can_edit_case(viewer: Viewer, case: Case) -> bool:
 
 def require_edit(viewer: Viewer, case: Case) -> None:
     if not can_edit_case(viewer, case):
-        require_role(viewer, Role.MEMBER, "change a case")
+        require_role(viewer, Role.MEMBER, N_("change a case"))
         raise PermissionDeniedError(
             N_("only the region's facilitators and the case team (owner, partners) may change this case")
         )
@@ -279,7 +279,7 @@ def create_case(
     case (a hidden side stays out, so the case never reveals it). ``origin`` says
     where the case came from (``"workshop:12"``, ``"synergy"``).
     """
-    require_role(viewer, Role.MEMBER, "open a case")
+    require_role(viewer, Role.MEMBER, N_("open a case"))
     access = parse_access(visibility)
     title = _text(title, "title", MAX_TITLE_CHARS, required=True)
     description = _text(description, "description", MAX_TEXT_CHARS)

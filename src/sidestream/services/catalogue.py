@@ -85,7 +85,7 @@ def add_regional_case(
 ) -> CatalogueEntry:
     """A region's own best case (facilitators). Its id is prefixed with the region's
     slug so that it never collides with a packaged case. Commits."""
-    require_role(viewer, Role.FACILITATOR, "add a case to the catalogue")
+    require_role(viewer, Role.FACILITATOR, N_("add a case to the catalogue"))
     values = dict(data)
     raw_id = str(values.get("id") or "").strip()
     values["id"] = raw_id if raw_id.startswith(f"{region.slug}-") else f"{region.slug}-{raw_id}"
@@ -107,7 +107,7 @@ def add_regional_case(
 
 
 def delete_regional_case(session: Session, region: Region, viewer: Viewer, case_id: str) -> None:
-    require_role(viewer, Role.FACILITATOR, "remove a case from the catalogue")
+    require_role(viewer, Role.FACILITATOR, N_("remove a case from the catalogue"))
     for entry in session.scalars(select(CatalogueEntry).where(CatalogueEntry.region_id == region.id)):
         if entry.data.get("id") == case_id:
             audit.record(

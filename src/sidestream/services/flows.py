@@ -145,20 +145,21 @@ def can_edit(viewer: Viewer, organisation_id: int) -> bool:
 
 
 def _require_edit(viewer: Viewer, organisation_id: int, what: str) -> None:
+    """``what`` is a catalog message (``N_("this flow")``), shown translated."""
     if not can_edit(viewer, organisation_id):
         raise PermissionDeniedError(
             N_(
                 "you may not change {what}: members change their own organisation's records, "
                 "facilitators and admins any in the region"
             ),
-            what=what,
+            what=Message(what),
         )
 
 
 def _require_manager(viewer: Viewer, action: str) -> None:
     if not viewer.manages_region:
         raise PermissionDeniedError(
-            N_("only the region's facilitators and admins may {action}"), action=action
+            N_("only the region's facilitators and admins may {action}"), action=Message(action)
         )
 
 
@@ -166,7 +167,7 @@ def _require_manager(viewer: Viewer, action: str) -> None:
 
 
 @contextmanager
-def _optimistic(session: Session, what: str) -> Iterator[None]:
+def _optimistic(session: Session, what: Message) -> Iterator[None]:
     """Turn a lost optimistic-lock race into a :class:`StaleWriteError`.
 
     The version check before a write catches most conflicts; this catches the writer
@@ -182,7 +183,7 @@ def _optimistic(session: Session, what: str) -> Iterator[None]:
         ) from None
 
 
-def _commit(session: Session, what: str) -> None:
+def _commit(session: Session, what: Message) -> None:
     with _optimistic(session, what):
         session.commit()
 
@@ -194,7 +195,7 @@ def _save_update(
     viewer: Viewer,
     region: Region,
     before: dict[str, Any],
-    what: str,
+    what: Message,
 ) -> None:
     """Write a changed row and its audit event (with the new version) — all or nothing."""
     with _optimistic(session, what):
@@ -203,7 +204,12 @@ def _save_update(
         session.commit()
 
 
-def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: str) -> None:
+def _named(msgid: str, ident: int | str) -> Message:
+    """ "flow 'f-1'" and the like, for messages that quote the record they refuse."""
+    return Message(msgid, {"id": ident})
+
+
+def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: Message) -> None:
     if expected_version is not None and row.version != expected_version:
         raise StaleWriteError(
             N_(
@@ -345,7 +351,7 @@ def create_organisation(
     session: Session, region: Region, viewer: Viewer, data: NewOrganisation
 ) -> Organisation:
     """Add an organisation to the region (facilitators and admins)."""
-    _require_manager(viewer, "add organisations")
+    _require_manager(viewer, N_("add organisations"))
     _check_organisation_name(session, region, data.name)
     organisation = Organisation(
         region_id=region.id, name=data.name, actor_type=data.actor_type.value, nace=_nace(data.nace)
@@ -382,8 +388,8 @@ def update_organisation(
     expected_version: int | None,
 ) -> Organisation:
     organisation = get_organisation(session, region, viewer, organisation_id)
-    _require_edit(viewer, organisation.id, "this organisation")
-    _check_version(organisation, expected_version, f"organisation {organisation_id}")
+    _require_edit(viewer, organisation.id, N_("this organisation"))
+    _check_version(organisation, expected_version, _named(N_("organisation {id}"), organisation_id))
     values = changes.model_dump(exclude_unset=True)
     if values.get("name") is None:
         values.pop("name", None)
@@ -398,7 +404,13 @@ def update_organisation(
     before = audit.snapshot(organisation)
     if _apply(organisation, values):
         _save_update(
-            session, organisation, "organisation", viewer, region, before, f"organisation {organisation_id}"
+            session,
+            organisation,
+            "organisation",
+            viewer,
+            region,
+            before,
+            _named(N_("organisation {id}"), organisation_id),
         )
     return organisation
 
@@ -413,8 +425,8 @@ def delete_organisation(
 ) -> None:
     """Remove an organisation with its sites and flows (facilitators and admins)."""
     organisation = get_organisation(session, region, viewer, organisation_id)
-    _require_manager(viewer, "remove organisations")
-    _check_version(organisation, expected_version, f"organisation {organisation_id}")
+    _require_manager(viewer, N_("remove organisations"))
+    _check_version(organisation, expected_version, _named(N_("organisation {id}"), organisation_id))
     flows = session.scalars(select(Flow).where(Flow.organisation_id == organisation.id)).all()
     for flow in flows:
         _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
@@ -426,7 +438,7 @@ def delete_organisation(
     for flow in flows:
         session.delete(flow)
     session.delete(organisation)
-    _commit(session, f"organisation {organisation_id}")
+    _commit(session, _named(N_("organisation {id}"), organisation_id))
 
 
 # --- sites ---------------------------------------------------------------------------
@@ -473,7 +485,7 @@ def _organisation_in_region(session: Session, region: Region, organisation_id: i
 
 
 def create_site(session: Session, region: Region, viewer: Viewer, data: NewSite) -> Site:
-    _require_edit(viewer, data.organisation_id, "this organisation's sites")
+    _require_edit(viewer, data.organisation_id, N_("this organisation's sites"))
     organisation = _organisation_in_region(session, region, data.organisation_id)
     _check_site_name(session, organisation.id, data.name)
     site = Site(organisation_id=organisation.id, name=data.name, lat=data.lat, lon=data.lon)
@@ -503,14 +515,14 @@ def update_site(
     expected_version: int | None,
 ) -> Site:
     site = get_site(session, region, viewer, site_id)
-    _require_edit(viewer, site.organisation_id, "this site")
-    _check_version(site, expected_version, f"site {site_id}")
+    _require_edit(viewer, site.organisation_id, N_("this site"))
+    _check_version(site, expected_version, _named(N_("site {id}"), site_id))
     values = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in values:
         _check_site_name(session, site.organisation_id, values["name"], other_than=site.id)
     before = audit.snapshot(site)
     if _apply(site, values):
-        _save_update(session, site, "site", viewer, region, before, f"site {site_id}")
+        _save_update(session, site, "site", viewer, region, before, _named(N_("site {id}"), site_id))
     return site
 
 
@@ -524,15 +536,15 @@ def delete_site(
 ) -> None:
     """Remove a site and the flows at it."""
     site = get_site(session, region, viewer, site_id)
-    _require_edit(viewer, site.organisation_id, "this site")
-    _check_version(site, expected_version, f"site {site_id}")
+    _require_edit(viewer, site.organisation_id, N_("this site"))
+    _check_version(site, expected_version, _named(N_("site {id}"), site_id))
     flows = session.scalars(select(Flow).where(Flow.site_id == site.id)).all()
     for flow in flows:
         _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
         session.delete(flow)
     _audit(session, "delete", "site", site, viewer, region, before=audit.snapshot(site))
     session.delete(site)
-    _commit(session, f"site {site_id}")
+    _commit(session, _named(N_("site {id}"), site_id))
 
 
 # --- flows ---------------------------------------------------------------------------
@@ -702,7 +714,7 @@ def _place(session: Session, region: Region, organisation_id: int, site_id: int)
 
 
 def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow) -> Flow:
-    _require_edit(viewer, data.organisation_id, "this organisation's flows")
+    _require_edit(viewer, data.organisation_id, N_("this organisation's flows"))
     _place(session, region, data.organisation_id, data.site_id)
     key = data.key or f"f-{secrets.token_hex(5)}"
     if session.scalar(select(Flow.id).where(Flow.region_id == region.id, Flow.key == key)) is not None:
@@ -772,22 +784,22 @@ def update_flow(
     check, for operator tools only.)
     """
     flow = get_flow(session, region, viewer, flow_id)
-    _require_edit(viewer, flow.organisation_id, "this flow")
-    _check_version(flow, expected_version, f"flow {flow.key!r}")
+    _require_edit(viewer, flow.organisation_id, N_("this flow"))
+    _check_version(flow, expected_version, _named(N_("flow {id!r}"), flow.key))
     given = changes.model_dump(exclude_unset=True, mode="json")  # enums as their values
     for name in _REQUIRED_FLOW_FIELDS:
         if name in given and given[name] is None:
             raise InvalidDataError(N_("{name} cannot be empty"), name=name)
     state = {**_flow_state(flow), **given}
     if state["organisation_id"] != flow.organisation_id:
-        _require_edit(viewer, state["organisation_id"], "flows of the organisation you move it to")
+        _require_edit(viewer, state["organisation_id"], N_("flows of the organisation you move it to"))
     if (state["organisation_id"], state["site_id"]) != (flow.organisation_id, flow.site_id):
         _place(session, region, state["organisation_id"], state["site_id"])
     values = {k: v for k, v in state.items() if k not in ("ewc", "quantity", "unit", "months")}
     values.update(derived_flow_values(state))
     before = audit.snapshot(flow)
     if _apply(flow, values):
-        _save_update(session, flow, "flow", viewer, region, before, f"flow {flow.key!r}")
+        _save_update(session, flow, "flow", viewer, region, before, _named(N_("flow {id!r}"), flow.key))
         flow = _reloaded(session, region, flow.id)
     return flow
 
@@ -801,11 +813,11 @@ def delete_flow(
     expected_version: int | None = None,
 ) -> None:
     flow = get_flow(session, region, viewer, flow_id)
-    _require_edit(viewer, flow.organisation_id, "this flow")
-    _check_version(flow, expected_version, f"flow {flow.key!r}")
+    _require_edit(viewer, flow.organisation_id, N_("this flow"))
+    _check_version(flow, expected_version, _named(N_("flow {id!r}"), flow.key))
     _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
     session.delete(flow)
-    _commit(session, f"flow {flow.key!r}")
+    _commit(session, _named(N_("flow {id!r}"), flow.key))
 
 
 def _audit(

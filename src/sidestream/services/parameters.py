@@ -90,7 +90,7 @@ def replace_overrides(
     engine first (unknown key, wrong dimension, choice not offered): a bad one is an
     ``InvalidDataError`` naming it, and nothing is written.
     """
-    require_role(viewer, Role.FACILITATOR, "change evaluation parameters")
+    require_role(viewer, Role.FACILITATOR, N_("change evaluation parameters"))
     specs = _normalise(overrides)
     base = region_parameters(session, region) if synergy is not None else default_parameters()
     origin: Origin = "synergy" if synergy is not None else "region"

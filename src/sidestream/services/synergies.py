@@ -67,7 +67,7 @@ def _not_found(synergy_id: int, region: Region) -> NotFoundError:
 
 def get_synergy(session: Session, region: Region, viewer: Viewer, synergy_id: int) -> Synergy:
     """The synergy if the viewer is a region member who may see one of its flows."""
-    require_role(viewer, Role.VIEWER, "see saved synergies")
+    require_role(viewer, Role.VIEWER, N_("see saved synergies"))
     synergy = session.get(Synergy, synergy_id)
     if synergy is None or synergy.region_id != region.id:
         raise _not_found(synergy_id, region)
@@ -87,7 +87,7 @@ def list_synergies(
     limit: int = 50,
 ) -> tuple[list[Synergy], int]:
     """The region's synergies the viewer may see (newest first) and their number."""
-    require_role(viewer, Role.VIEWER, "see saved synergies")
+    require_role(viewer, Role.VIEWER, N_("see saved synergies"))
     supply, demand = aliased(Flow), aliased(Flow)
     where: list[ColumnElement[bool]] = [
         Synergy.region_id == region.id,
@@ -234,7 +234,7 @@ def save_synergy(
     result. The viewer must be a member (or higher) and see at least one side; a
     side they may not see needs the ``match_ref`` that proves it came from a match.
     """
-    require_role(viewer, Role.MEMBER, "save a synergy")
+    require_role(viewer, Role.MEMBER, N_("save a synergy"))
     if supply_flow_id is None and demand_flow_id is None:
         raise InvalidDataError(N_("give supply_flow_id and demand_flow_id, or one of them and match_ref"))
     flows = region_flow_access(session, region)
@@ -371,7 +371,7 @@ def set_status(
 
 def add_comment(session: Session, synergy: Synergy, viewer: Viewer, text: str) -> SynergyComment:
     """Add a comment; members (or higher) who may see the synergy may. Commits."""
-    require_role(viewer, Role.MEMBER, "comment on a synergy")
+    require_role(viewer, Role.MEMBER, N_("comment on a synergy"))
     body = text.strip()
     if not body or len(body) > MAX_COMMENT_CHARS:
         raise InvalidDataError(

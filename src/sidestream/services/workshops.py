@@ -45,7 +45,7 @@ from sidestream.domain.visibility import Role, Viewer, can_see
 from sidestream.errors import ConflictError, InvalidDataError, NotFoundError, PermissionDeniedError
 from sidestream.facilitation import workshops as rules
 from sidestream.facilitation.workshops import Action, Phase, Stake, VoteRules
-from sidestream.i18n import N_, normalise_lang
+from sidestream.i18n import N_, Message, normalise_lang
 from sidestream.matching import MatchParams
 from sidestream.services import audit
 from sidestream.services import flows as flow_service
@@ -250,7 +250,7 @@ def _require(actor: Actor, action: Action) -> None:
 
 def _require_facilitator(actor: Actor, what: str) -> None:
     if not actor.is_facilitator:
-        raise PermissionDeniedError(N_("only the workshop's facilitators may {what}"), what=what)
+        raise PermissionDeniedError(N_("only the workshop's facilitators may {what}"), what=Message(what))
 
 
 def _touch(session: Session, workshop: Workshop) -> None:
@@ -427,7 +427,7 @@ def _smallest_group(session: Session, workshop: Workshop) -> int | None:
 def set_phase(session: Session, actor: Actor, phase: Phase | str, *, locked: bool | None = None) -> Workshop:
     """Move to ``phase`` (forward locks the earlier work, back reopens it); closing
     stamps ``closed_at``. ``locked`` freezes the board without changing the phase."""
-    _require_facilitator(actor, "change the phase")
+    _require_facilitator(actor, N_("change the phase"))
     workshop = actor.workshop
     new = rules.parse_phase(phase)
     before = {"phase": workshop.phase, "locked": workshop.locked}
@@ -445,7 +445,7 @@ def set_phase(session: Session, actor: Actor, phase: Phase | str, *, locked: boo
 
 
 def add_group(session: Session, actor: Actor, name: str) -> WorkshopGroup:
-    _require_facilitator(actor, "add groups")
+    _require_facilitator(actor, N_("add groups"))
     clean = name.strip()
     if not clean or len(clean) > 100:
         raise InvalidDataError(N_("a group needs a name of 1 to 100 characters"))
@@ -477,7 +477,7 @@ def update_participant(
     verified: bool | None = None,
 ) -> Participant:
     """Move a participant to another group, or verify who they are (facilitators)."""
-    _require_facilitator(actor, "move or verify participants")
+    _require_facilitator(actor, N_("move or verify participants"))
     p = _participant(session, actor, participant_id)
     if group_id is not None:
         group = session.get(WorkshopGroup, group_id)
@@ -852,7 +852,7 @@ def update_idea(session: Session, actor: Actor, idea_id: int, changes: IdeaChang
     idea = _idea(session, actor, idea_id)
     values = changes.model_dump(exclude_unset=True)
     if {"chosen", "next_steps", "owner"} & set(values):
-        _require_facilitator(actor, "choose ideas and set next steps and owners")
+        _require_facilitator(actor, N_("choose ideas and set next steps and owners"))
     is_author = actor.participant is not None and idea.participant_id == actor.participant.id
     if not (actor.is_facilitator or is_author):
         raise PermissionDeniedError(N_("only the idea's author and the facilitators may change it"))
@@ -978,7 +978,7 @@ def merge(session: Session, actor: Actor, keep_id: int, duplicate_ids: Sequence[
     :func:`sidestream.facilitation.workshops.merge_votes` (refunds above the per-idea
     cap), comments moved, a participant's placement kept from ``keep`` or else taken
     from a duplicate. Duplicates stay as rows pointing at ``keep``."""
-    _require_facilitator(actor, "merge ideas")
+    _require_facilitator(actor, N_("merge ideas"))
     dups = sorted(set(duplicate_ids) - {keep_id})
     if not dups:
         raise InvalidDataError(N_("choose at least one other idea to merge into this one"))
@@ -1457,7 +1457,7 @@ def idea_to_case(session: Session, actor: Actor, idea_id: int) -> int:
     their organisations and the proposer's, and the origin ``workshop:<id>``."""
     from sidestream.services.cases import create_case
 
-    _require_facilitator(actor, "turn ideas into cases")
+    _require_facilitator(actor, N_("turn ideas into cases"))
     idea = _idea(session, actor, idea_id)
     if idea.case_id is not None:
         raise ConflictError(

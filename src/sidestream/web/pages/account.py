@@ -204,7 +204,7 @@ class UsersPage(BaseModel):
 def _users_page(
     web: Web, session: SessionDep, region: Region, viewer: Viewer, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     orgs = {
         o.id: o.name for o in session.scalars(select(Organisation).where(Organisation.region_id == region.id))
     }
@@ -242,7 +242,7 @@ def set_role(
 ) -> HTMLResponse:
     """Give a user (by e-mail) a role in the region; their organisations are kept."""
     check_form(web, csrf_token)
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     try:
         new_role = accounts.parse_role(role)
         if new_role is Role.ADMIN and viewer.role is not Role.ADMIN:
@@ -271,7 +271,7 @@ def remove_member(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     check_form(web, csrf_token)
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     accounts.remove_membership(session, accounts.get_user(session, user_id), region, actor_id=viewer.user_id)
     return _users_page(web, session, region, viewer, notice=translate(MEMBER_REMOVED, web.lang))
 

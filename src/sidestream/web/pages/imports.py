@@ -101,7 +101,7 @@ def _exports(region: Region) -> list[ExportLink]:
 
 
 def _require_importer(viewer: Viewer) -> None:
-    require_role(viewer, Role.FACILITATOR, "import flow tables")
+    require_role(viewer, Role.FACILITATOR, N_("import flow tables"))
 
 
 def _form(web: Web, region: Region, error: str | None = None, status_code: int = 200) -> HTMLResponse:
@@ -226,7 +226,7 @@ def run_matching(
 ) -> Response:
     """Match the whole region in the background (any member of the region)."""
     check_form(web, csrf_token)
-    require_role(viewer, Role.VIEWER, "run matching")
+    require_role(viewer, Role.VIEWER, N_("run matching"))
     assert web.user is not None
     job = create_job(session, web.user, JobKind.MATCH, region=region, params={"top_k": 10})
     launch(web.request, job, match_work(web.settings.secret_key, web.lang, cache))
