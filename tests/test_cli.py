@@ -97,3 +97,10 @@ def test_synth(tmp_path: Path) -> None:
     assert code == 0
     code, _, _ = run("validate", str(out_path))
     assert code == 0
+
+
+def test_errors_follow_the_commands_language() -> None:
+    code, _, err = run("kb", "rules", "no-such-class")
+    assert code == 2 and "unknown resource class 'no-such-class'" in err
+    code, _, err = run("kb", "rules", "no-such-class", "--lang", "nb")
+    assert code == 2 and "ukjent ressursklasse 'no-such-class'" in err and "unknown" not in err

@@ -72,3 +72,87 @@ def test_language_codes() -> None:
     assert normalise_lang("sv") == "en"
     assert translate("unknown message", "nb") == "unknown message"
     assert format_number(0.5, "nb") == "0,5"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+ERROR_NAMES = {
+    name
+    for name, obj in vars(__import__("sidestream.errors", fromlist=["*"])).items()
+    if isinstance(obj, type) and issubclass(obj, Exception)
+} | {"AuthenticationError", "RateLimitedError"}
+# Raise sites that stay English on purpose, as "path: why".
+ENGLISH_RAISES = {
+    "store/db.py": "the not-migrated database is an operator's start-up error (server, CLI)",
+    "optimise/scenarios.py": "quotes a flow-table problem, whose messages are English text",
+}
+
+
+def _raised_messages() -> tuple[set[str], list[str]]:
+    """The msgids every ``raise SomeSidestreamError(...)`` passes, and the raise sites
+    that pass English text instead of a marked message."""
+    import ast
+
+    msgids: set[str] = set()
+    english: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
+                continue
+            func = node.exc.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in ERROR_NAMES:
+                continue
+            first = node.exc.args[0]
+            if isinstance(first, ast.Call) and getattr(first.func, "id", "") in ("N_", "Message"):
+                marked = first.args[0] if first.args else None
+                if isinstance(marked, ast.Constant) and isinstance(marked.value, str):
+                    msgids.add(marked.value)
+            elif (
+                isinstance(first, ast.Constant | ast.JoinedStr | ast.BinOp) and relative not in ENGLISH_RAISES
+            ):
+                english.append(f"{relative}:{node.lineno}")
+    return msgids, english
+
+
+def test_every_raised_error_message_is_marked_and_translated() -> None:
+    """A domain error shown to a reader is a catalog message with a bokmål translation
+    (plain English strings and f-strings would reach Norwegian pages untranslated)."""
+    msgids, english = _raised_messages()
+    assert not english, f"raise with English text instead of N_(...): {english}"
+    assert len(msgids) > 250  # the walk really finds the raise sites
+    with (PACKAGE / "locale" / "nb" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = {m.id: m.string for m in read_po(fh) if isinstance(m.id, str) and m.id and not m.fuzzy}
+    untranslated = sorted(m for m in msgids if not catalog.get(m))
+    assert not untranslated, untranslated
+
+
+def test_errors_render_in_the_readers_language_and_stay_english_in_str() -> None:
+    from sidestream.errors import InvalidDataError, NotFoundError, UnknownClassError
+    from sidestream.i18n import N_
+
+    exc = InvalidDataError(
+        N_("unknown role {role!r}: use one of {choices}"), role="boss", choices="viewer, member"
+    )
+    assert str(exc) == exc.args[0] == "unknown role 'boss': use one of viewer, member"
+    assert exc.render("nb") == "ukjent rolle 'boss': bruk en av viewer, member"
+    assert exc.message == Message(
+        "unknown role {role!r}: use one of {choices}", {"role": "boss", "choices": "viewer, member"}
+    )
+    # An error quoted in another one is rendered in the same language.
+    outer = InvalidDataError(N_("months: {reason}"), reason=exc)
+    assert str(outer) == "months: unknown role 'boss': use one of viewer, member"
+    assert outer.render("nb") == "måneder: ukjent rolle 'boss': bruk en av viewer, member"
+    # Plain strings keep working and are never formatted (braces stay as they are).
+    plain = NotFoundError("no {such} thing")
+    assert str(plain) == plain.render("nb") == "no {such} thing"
+    # A marked message without parameters is translated too; a Message is accepted as is.
+    assert (
+        NotFoundError(N_("no such idea in this workshop")).render("nb") == "ingen slik idé i dette verkstedet"
+    )
+    assert (
+        NotFoundError(Message("no token with id {token_id}", {"token_id": 7})).render("nb")
+        == "ingen nøkkel med id 7"
+    )
+    assert str(UnknownClassError()) == "unknown resource class"

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from sidestream.cli_output import print_json
 from sidestream.errors import SidestreamError
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, normalise_lang
 
 app = typer.Typer(
     help="Sidestream: map side streams, find and explain industrial symbiosis synergies.",
@@ -45,7 +45,10 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SidestreamError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            # Commands with --lang print the error in that language too.
+            lang = kwargs.get("lang")
+            text = exc.render(normalise_lang(lang if isinstance(lang, str) else None))
+            err.print(f"[bold red]error:[/] {text}", highlight=False, markup=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -284,8 +287,16 @@ def match(
         first = table.errors[0]
         where = f"row {first.row} " if first.row is not None else ""
         raise MatchingError(
-            f"{path.name} has {len(table.errors)} problem(s); first: {where}{first.column or ''}"
-            f" {first.message}. Run `sidestream validate {path}` for all of them."
+            N_(
+                "{path} has {length} problem(s); first: {where}{column} {message}. Run "
+                "`sidestream validate {file}` for all of them."
+            ),
+            path=path.name,
+            length=len(table.errors),
+            where=where,
+            column=first.column or "",
+            message=first.message,
+            file=path,
         )
     params = MatchParams(
         top_k=top, radius_km=radius_km, supply_ids=supply_id or None, demand_ids=demand_id or None,

@@ -77,8 +77,16 @@ def evaluate(
     if not table.ok:
         first = table.errors[0]
         raise MatchingError(
-            f"{path.name} has {len(table.errors)} problem(s); first: row {first.row} {first.column or ''}"
-            f" {first.message}. Run `sidestream validate {path}` for all of them."
+            N_(
+                "{path} has {length} problem(s); first: row {row} {column} {message}. Run "
+                "`sidestream validate {file}` for all of them."
+            ),
+            path=path.name,
+            length=len(table.errors),
+            row=first.row,
+            column=first.column or "",
+            message=first.message,
+            file=path,
         )
     result = match(table.frame, MatchParams(top_k=top))
     pairs = pairs_from_matches(result)

@@ -141,7 +141,9 @@ def case_create(
                 select(Organisation).where(Organisation.region_id == r.id, Organisation.name == name)
             )
             if org is None:
-                raise NotFoundError(f"no organisation named {name!r} in region {r.slug}")
+                raise NotFoundError(
+                    N_("no organisation named {name!r} in region {region}"), name=name, region=r.slug
+                )
             org_ids.append(org.id)
         case = cases.create_case(
             session, r, OPERATOR, title=title, description=description, organisation_ids=org_ids,
@@ -296,7 +298,9 @@ def catalogue_show(
     lang = normalise_lang(lang)
     case = next((c for c in packaged_cases() if c.id == case_id), None)
     if case is None:
-        raise NotFoundError(f"no catalogue case {case_id!r}: try `sidestream catalogue search`")
+        raise NotFoundError(
+            N_("no catalogue case {case_id!r}: try `sidestream catalogue search`"), case_id=case_id
+        )
     out.print(f"[bold]{case.title.localise(lang)}[/] — {case.place} ({case.country}) {case.year or ''}")
     out.print(
         f"{' → '.join([', '.join(case.supply), ', '.join(case.demand)])}  NACE {', '.join(case.sectors)}"
@@ -355,7 +359,7 @@ def benchmark(
     from sidestream.services import benchmarking, regions
 
     if fmt not in ("table", "csv", "json"):
-        raise InvalidDataError(f"unknown format {fmt!r}: use table, csv or json")
+        raise InvalidDataError(N_("unknown format {fmt!r}: use table, csv or json"), fmt=fmt)
     lang = normalise_lang(lang)
     settings = Settings()
     with _store() as (_engine, session):

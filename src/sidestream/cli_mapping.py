@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sidestream.i18n import N_
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.progress import Progress
@@ -50,8 +52,16 @@ def _read_and_match(path: Path, lang: str, progress: Progress) -> tuple[pd.DataF
     if not table.ok:
         first = table.errors[0]
         raise FlowTableError(
-            f"{path.name} has {len(table.errors)} problem(s); first: row {first.row} {first.column or ''}:"
-            f" {first.message} (run `sidestream validate {path}`)"
+            N_(
+                "{path} has {length} problem(s); first: row {row} {column}: {message} (run "
+                "`sidestream validate {file}`)"
+            ),
+            path=path.name,
+            length=len(table.errors),
+            row=first.row,
+            column=first.column or "",
+            message=first.message,
+            file=path,
         )
     progress.update(task, advance=1, description="matching")
     doc = match(table.frame, MatchParams(top_k=5)).to_json(lang)
@@ -178,9 +188,9 @@ def report_region(
     from sidestream.services.reports import CLI_VIEWER, region_report
 
     if fmt not in ("html", "pdf"):
-        raise InvalidDataError(f"--format must be html or pdf, not {fmt!r}")
+        raise InvalidDataError(N_("--format must be html or pdf, not {fmt!r}"), fmt=fmt)
     if fmt == "pdf" and output is None:
-        raise InvalidDataError("a PDF needs a file: add --out report.pdf")
+        raise InvalidDataError(N_("a PDF needs a file: add --out report.pdf"))
     lang = normalise_lang(lang)
     with _progress() as progress:
         progress.add_task(f"gathering {region}")

@@ -93,8 +93,16 @@ def optimise(
         if not table.ok:
             first = table.errors[0]
             raise MatchingError(
-                f"{path.name} has {len(table.errors)} problem(s); first: row {first.row} {first.column or ''}"
-                f" {first.message}. Run `sidestream validate {path}` for all of them."
+                N_(
+                    "{path} has {length} problem(s); first: row {row} {column} {message}. Run "
+                    "`sidestream validate {file}` for all of them."
+                ),
+                path=path.name,
+                length=len(table.errors),
+                row=first.row,
+                column=first.column or "",
+                message=first.message,
+                file=path,
             )
         bar.update(task, advance=1, description=_t(STEPS[1], lang))
         matches = match(table.frame, MatchParams(top_k=top))
@@ -193,11 +201,17 @@ def scenario_create(
         try:
             spec: Any = json.loads(spec_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InvalidDataError(f"cannot read the scenario spec {spec_file}: {exc}") from None
+            raise InvalidDataError(
+                N_("cannot read the scenario spec {spec_file}: {reason}"), spec_file=spec_file, reason=exc
+            ) from None
     elif preset in PRESETS:
         spec = PRESETS[preset]
     else:
-        raise InvalidDataError(f"unknown preset {preset!r}: choose one of {', '.join(sorted(PRESETS))}")
+        raise InvalidDataError(
+            N_("unknown preset {preset!r}: choose one of {presets}"),
+            preset=preset,
+            presets=", ".join(sorted(PRESETS)),
+        )
     with _store() as (_engine, session):
         target = regions.get_region(session, region)
         scenario = scenarios.create_scenario(session, target, OPERATOR, name, spec)

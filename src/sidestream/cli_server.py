@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from sqlalchemy import select
 
+from sidestream.i18n import N_
 from sidestream.store.models import User
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def serve(
     finally:
         engine.dispose()
     if reload and workers > 1:
-        raise InvalidDataError("--reload restarts one process: use it without --workers")
+        raise InvalidDataError(N_("--reload restarts one process: use it without --workers"))
     shown = f"[{host}]" if ":" in host else host
     plural = f" ({workers} workers)" if workers > 1 else ""
     out.print(
@@ -98,7 +99,7 @@ def user_create(
 
     if password is None:
         if not sys.stdin.isatty():
-            raise InvalidDataError("no terminal to ask for a password: pass --password")
+            raise InvalidDataError(N_("no terminal to ask for a password: pass --password"))
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _session() as session:
         if exist_ok and session.scalar(select(User.id).where(User.email == accounts.normalise_email(email))):

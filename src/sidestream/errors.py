@@ -7,9 +7,41 @@ say what to do, not only what went wrong.
 
 from __future__ import annotations
 
+from sidestream.i18n import DEFAULT_LANG, Message, translate
+
 
 class SidestreamError(Exception):
-    """Base class of every error Sidestream raises on purpose."""
+    """Base class of every error Sidestream raises on purpose.
+
+    The message is a :class:`~sidestream.i18n.Message` rendered late, so the web pages,
+    the API and the CLI can show it in the reader's language::
+
+        raise InvalidDataError(N_("cannot sort ideas by {key}: use one of {choices}"), key=k, choices=c)
+
+    ``str(exc)`` (and ``exc.args[0]``) stay the English text, which logs, tests and
+    clients that match on it rely on. A plain string without parameters is a message
+    too: rendered as is, or translated when it is a msgid of the catalog.
+    """
+
+    message: Message
+
+    def __init__(self, message: str | Message = "", /, **params: object) -> None:
+        if isinstance(message, Message):
+            self.message = Message(message.msgid, {**message.params, **params})
+        else:
+            self.message = Message(str(message), dict(params))
+        super().__init__(self.render(DEFAULT_LANG))
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        """The message in ``lang`` (English when the catalog has no translation)."""
+        if not self.message.params:  # plain text may hold braces: never formatted
+            return translate(self.message.msgid, lang)
+        return self.message.render(lang)
+
+    def localise(self, lang: str) -> str:
+        """The hook :class:`~sidestream.i18n.Message` uses for parameters: an error
+        quoted in another error's message (``"ewc: {reason}"``) is rendered alike."""
+        return self.render(lang)
 
 
 class UnitError(SidestreamError, ValueError):
@@ -32,7 +64,7 @@ class UnknownClassError(KnowledgeBaseError, KeyError):
     """A resource class id is not in the taxonomy."""
 
     def __str__(self) -> str:  # KeyError quotes its message; we want plain text
-        return str(self.args[0]) if self.args else "unknown resource class"
+        return str(self.args[0]) if self.args and self.args[0] else "unknown resource class"
 
 
 class MatchingError(SidestreamError):

@@ -36,6 +36,26 @@ def test_unknown_route_and_method(client: ApiClient) -> None:
     assert_problem(client.get("/api/v1/regions/nowhere"), 404)
 
 
+def test_problem_detail_in_the_language_asked_for(client: ApiClient) -> None:
+    """``detail`` stays English unless the client asks (``?lang=`` like the API's other
+    endpoints, or ``Accept-Language``): clients that match on it keep working."""
+    english = assert_problem(client.get("/api/v1/regions/nowhere"), 404)
+    assert english["detail"] == "no region 'nowhere': create it first (or check the spelling)"
+    assert english["title"] == "Not found"
+    r = client.get("/api/v1/regions/nowhere", headers={"Accept-Language": "nb-NO,nb;q=0.9,en;q=0.5"})
+    norwegian = assert_problem(r, 404)
+    assert norwegian["detail"] == "ingen region 'nowhere': opprett den først (eller sjekk stavemåten)"
+    assert norwegian["title"] == "Ikke funnet" and r.headers["content-language"] == "nb"
+    asked = assert_problem(client.get("/api/v1/regions/nowhere", params={"lang": "nb"}), 404)
+    assert asked["detail"] == norwegian["detail"]
+    # ?lang= wins over the header, as on the other endpoints
+    both = client.get("/api/v1/regions/nowhere", params={"lang": "en"}, headers={"Accept-Language": "nb"})
+    assert assert_problem(both, 404)["detail"] == english["detail"]
+    # an anonymous caller refused is told to log in, in the same language
+    r = client.get("/api/v1/tokens", headers={"Accept-Language": "nb"})
+    assert r.status_code == 401 and str(r.json()["detail"]).startswith("logg inn")
+
+
 def test_validation_errors_never_echo_input(client: ApiClient, make_region: object) -> None:
     make_region("x")  # type: ignore[operator]
     r = client.post(

@@ -122,6 +122,9 @@ def _check_detail(
             flows.get_flow(session, region, viewer, flow.id)
         # the same sentence as for an id that does not exist, only the id differs
         assert str(hidden.value) == str(missing.value).replace(str(missing_id), str(flow.id))
+        # ... in Norwegian as well
+        nb = missing.value.render("nb").replace(str(missing_id), str(flow.id))
+        assert hidden.value.render("nb") == nb == f"ingen strøm {flow.id} i regionen rana"
         with pytest.raises(NotFoundError) as hidden_key:
             flows.get_flow_by_key(session, region, viewer, key)
         assert str(hidden_key.value) == f"no flow {key!r} in region rana"

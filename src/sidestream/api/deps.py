@@ -21,6 +21,7 @@ from sidestream.api.security import SAFE_METHODS, csrf_valid, read_session_cooki
 from sidestream.config import Settings
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import PermissionDeniedError
+from sidestream.i18n import N_
 from sidestream.services.accounts import AuthenticationError, require_role
 from sidestream.services.callers import CallerCache
 from sidestream.services.matching import MatchCache
@@ -97,14 +98,14 @@ def get_auth(
     simply no session. Cookie-authenticated writes must carry the CSRF token."""
     if request.headers.get("authorization"):
         if credentials is None or not credentials.credentials:
-            raise AuthenticationError("send the token as `Authorization: Bearer <token>`")
+            raise AuthenticationError(N_("send the token as `Authorization: Bearer <token>`"))
         token = credentials.credentials.strip()
         user = callers.user_for_token(
             session, token, session_max_age_seconds=settings.session_max_age_seconds
         )
         if user is None:
             raise AuthenticationError(
-                "the token is unknown, revoked or expired: log in again or create a token"
+                N_("the token is unknown, revoked or expired: log in again or create a token")
             )
         request.state.user_id = user.id
         return Auth(user, "token", token)
@@ -119,7 +120,7 @@ def get_auth(
                 settings, cookie_token, request.headers.get("x-csrf-token")
             ):
                 raise PermissionDeniedError(
-                    "missing or wrong CSRF token: send the X-CSRF-Token header given at login"
+                    N_("missing or wrong CSRF token: send the X-CSRF-Token header given at login")
                 )
             return Auth(user, "cookie", cookie_token)
     return Auth(None, "none")
@@ -131,7 +132,7 @@ AuthDep = Annotated[Auth, Depends(get_auth)]
 async def get_user(auth: AuthDep) -> User:
     """The logged-in user, or 401."""
     if auth.user is None:
-        raise AuthenticationError("log in first (a bearer token or the session cookie)")
+        raise AuthenticationError(N_("log in first (a bearer token or the session cookie)"))
     return auth.user
 
 
@@ -140,7 +141,7 @@ UserDep = Annotated[User, Depends(get_user)]
 
 async def get_admin(user: UserDep) -> User:
     if not user.is_admin:
-        raise PermissionDeniedError("only instance administrators may do this")
+        raise PermissionDeniedError(N_("only instance administrators may do this"))
     return user
 
 
@@ -176,7 +177,7 @@ ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
 async def get_facilitator(viewer: ViewerDep) -> Viewer:
-    require_role(viewer, Role.FACILITATOR, "manage this region")
+    require_role(viewer, Role.FACILITATOR, N_("manage this region"))
     return viewer
 
 

@@ -21,6 +21,7 @@ from sidestream.api.schemas.common import MAX_ID
 from sidestream.api.security import CSRF_HEADER, SAFE_METHODS
 from sidestream.config import Settings
 from sidestream.errors import PermissionDeniedError
+from sidestream.i18n import N_
 from sidestream.services import workshops as service
 from sidestream.store.models import Participant
 
@@ -78,7 +79,9 @@ def guest_of(request: Request, session: Session, settings: Settings) -> Guest:
     if participant is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or ""
         if not _same(service.guest_csrf(settings.secret_key, token), sent):
-            raise PermissionDeniedError(f"missing or wrong CSRF token: send the {CSRF_HEADER} header")
+            raise PermissionDeniedError(
+                N_("missing or wrong CSRF token: send the {csrf_header} header"), csrf_header=CSRF_HEADER
+            )
     return Guest(participant, token, "cookie")
 
 

@@ -27,6 +27,7 @@ from sidestream.errors import (
     SidestreamError,
     StaleWriteError,
 )
+from sidestream.i18n import DEFAULT_LANG, N_, negotiate_lang, normalise_lang, translate
 from sidestream.services.accounts import AuthenticationError, RateLimitedError
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,21 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://sidestream.dev/problems/"
 TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    428: "Precondition required",
-    429: "Too many requests",
-    500: "Internal server error",
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    412: N_("Precondition failed"),
+    413: N_("Content too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Unprocessable content"),
+    428: N_("Precondition required"),
+    429: N_("Too many requests"),
+    500: N_("Internal server error"),
 }
+LOG_IN_FIRST = N_("log in first: {reason}")
 
 
 class Problem(BaseModel):
@@ -79,6 +81,16 @@ class HTTPProblemError(Exception):
         self.headers = headers or {}
 
 
+def problem_lang(request: Request) -> str:
+    """The language a client asked for: ``?lang=`` as on the API's other endpoints,
+    else ``Accept-Language``; English when it asked for none (so that clients which
+    match on ``detail`` keep working)."""
+    asked = request.query_params.get("lang")
+    if asked:
+        return normalise_lang(asked[:10])
+    return negotiate_lang(request.headers.get("accept-language")) or DEFAULT_LANG
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -86,11 +98,15 @@ def problem_response(
     *,
     slug: str | None = None,
     headers: dict[str, str] | None = None,
+    lang: str = DEFAULT_LANG,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem document; ``title`` in ``lang`` (``detail`` is given already rendered)."""
+    if lang != DEFAULT_LANG:
+        headers = {**(headers or {}), "Content-Language": lang}
     body = {
         "type": problem_type(status, slug),
-        "title": TITLES.get(status, "Error"),
+        "title": translate(TITLES.get(status, "Error"), lang),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -134,16 +150,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SidestreamError)
     async def _domain(request: Request, exc: SidestreamError) -> JSONResponse:
         status, slug = status_for(exc)
-        detail = str(exc)
+        lang = problem_lang(request)
+        detail = exc.render(lang)
         if status == 403 and getattr(request.state, "user_id", None) is None:
             # Not allowed as anonymous: the answer is "log in", not "forbidden".
-            status, slug, detail = 401, "authentication-required", f"log in first: {detail}"
+            detail = translate(LOG_IN_FIRST, lang).format(reason=detail)
+            status, slug = 401, "authentication-required"
         headers: dict[str, str] = {}
         if isinstance(exc, RateLimitedError):
             headers["Retry-After"] = str(exc.retry_after_seconds)
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="sidestream"'
-        return problem_response(request, status, detail, slug=slug, headers=headers)
+        return problem_response(request, status, detail, slug=slug, headers=headers, lang=lang)
 
     @app.exception_handler(HTTPProblemError)
     async def _api(request: Request, exc: HTTPProblemError) -> JSONResponse:

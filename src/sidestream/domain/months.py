@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from sidestream.errors import MonthsError
+from sidestream.i18n import N_
 
 ALL_MONTHS = 0xFFF
 _PART = re.compile(r"^\s*(\d{1,2})\s*(?:-\s*(\d{1,2})\s*)?$")
@@ -17,7 +18,7 @@ _PART = re.compile(r"^\s*(\d{1,2})\s*(?:-\s*(\d{1,2})\s*)?$")
 
 def _check(month: int, text: str) -> int:
     if not 1 <= month <= 12:
-        raise MonthsError(f"month {month} in {text!r} is not between 1 and 12")
+        raise MonthsError(N_("month {month} in {text!r} is not between 1 and 12"), month=month, text=text)
     return month
 
 
@@ -40,7 +41,9 @@ def parse_months(text: str | None) -> int:
     for part in re.split(r"[,;/ ]+(?=\d)", raw):
         m = _PART.match(part)
         if not m:
-            raise MonthsError(f"cannot read months {text!r}: write ranges like 1-12, 5-9 or 1-3,10-12")
+            raise MonthsError(
+                N_("cannot read months {text!r}: write ranges like 1-12, 5-9 or 1-3,10-12"), text=text
+            )
         start = _check(int(m.group(1)), text)
         end = _check(int(m.group(2)), text) if m.group(2) else start
         month = start

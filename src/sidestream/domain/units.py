@@ -16,6 +16,7 @@ from typing import Any
 import pint
 
 from sidestream.errors import UnitError
+from sidestream.i18n import N_
 
 HOURS_PER_YEAR = 8766.0  # pint's (Julian) year
 
@@ -68,13 +69,13 @@ def parse_unit(text: str) -> pint.Unit:
     'tonne_metric / year'
     """
     if not text or not text.strip():
-        raise UnitError("the unit is empty: write e.g. t/yr, MWh/yr, MW or m3/h")
+        raise UnitError(N_("the unit is empty: write e.g. t/yr, MWh/yr, MW or m3/h"))
     ureg = registry()
     try:
         unit = ureg.parse_units(_normalise_unit(text))
     except Exception as exc:  # pint raises many kinds; all mean "not a unit"
         raise UnitError(
-            f"unknown unit {text!r}: use e.g. t/yr, kt/yr, MWh/yr, GWh/yr, MW, kW, m3/h, Nm3/h"
+            N_("unknown unit {text!r}: use e.g. t/yr, kt/yr, MWh/yr, GWh/yr, MW, kW, m3/h, Nm3/h"), text=text
         ) from exc
     return unit
 
@@ -131,8 +132,11 @@ def to_canonical(value: float, unit: str) -> Amount:
     if q.is_compatible_with("megawatt_hour"):
         return Amount(float(value), unit, float(q.to("megawatt_hour").magnitude), "MWh/yr")
     raise UnitError(
-        f"unit {unit!r} is not an amount per time, power, area, volume or length;"
-        " use e.g. t/yr, MWh/yr, MW, m3/h or m2"
+        N_(
+            "unit {unit!r} is not an amount per time, power, area, volume or length; use "
+            "e.g. t/yr, MWh/yr, MW, m3/h or m2"
+        ),
+        unit=unit,
     )
 
 

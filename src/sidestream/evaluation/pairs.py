@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sidestream.errors import InvalidDataError
+from sidestream.i18n import N_
 
 PAIR_COLUMNS = [
     "link_id", "supply_id", "demand_id", "category", "supply_class", "demand_class", "unit", "demand_unit",
@@ -58,7 +59,9 @@ def _assemble(table: pd.DataFrame, supplies: pd.DataFrame, demands: pd.DataFrame
     merged = table.merge(s, on="supply_id", how="left").merge(d, on="demand_id", how="left")
     missing = merged["supply_category"].isna() & merged["supply_unit"].isna() & merged["supply_class"].isna()
     if missing.any():
-        raise InvalidDataError(f"no supply flow with id {merged.loc[missing, 'supply_id'].iloc[0]!r}")
+        raise InvalidDataError(
+            N_("no supply flow with id {flow_id!r}"), flow_id=merged.loc[missing, "supply_id"].iloc[0]
+        )
     transport = merged["transport"] if "transport" in merged else pd.Series(np.nan, index=merged.index)
     default = merged["supply_category"].map(DEFAULT_TRANSPORT).fillna("road")
     out = pd.DataFrame({
@@ -127,7 +130,9 @@ def pairs_from_table(table: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
     """Pairs given as ``supply_id``, ``demand_id``, ``distance_km`` [, ``transport``]."""
     needed = {"supply_id", "demand_id", "distance_km"}
     if not needed <= set(table.columns):
-        raise InvalidDataError(f"the pairs table needs the columns {', '.join(sorted(needed))}")
+        raise InvalidDataError(
+            N_("the pairs table needs the columns {needed}"), needed=", ".join(sorted(needed))
+        )
     flows = prepared(flows)
     columns = [c for c in ("supply_id", "demand_id", "distance_km", "transport") if c in table.columns]
     t = table[columns].copy()

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sidestream.domain.units import parse_unit, registry
 from sidestream.errors import InvalidDataError, UnitError
+from sidestream.i18n import N_
 
 Origin = Literal["default", "region", "scenario", "synergy"]
 ORIGINS: tuple[Origin, ...] = ("default", "region", "scenario", "synergy")
@@ -178,7 +179,7 @@ def internal_unit(key: str) -> str:
         if fnmatch.fnmatchcase(key, pattern):
             return unit
     raise InvalidDataError(
-        f"unknown parameter {key!r}: see `sidestream evaluate --help` or docs/evaluation.md"
+        N_("unknown parameter {key!r}: see `sidestream evaluate --help` or docs/evaluation.md"), key=key
     )
 
 
@@ -189,7 +190,13 @@ def _convert(key: str, value: float, unit: str, nok_per_eur: float) -> float:
     except InvalidDataError:
         raise
     except Exception as exc:  # pint raises many kinds (offset units, overflow): all mean "bad unit"
-        raise InvalidDataError(f"parameter {key}: cannot use {value} {unit!r}: {exc}") from None
+        raise InvalidDataError(
+            N_("parameter {key}: cannot use {value} {unit!r}: {reason}"),
+            key=key,
+            value=str(value),
+            unit=unit,
+            reason=exc,
+        ) from None
 
 
 def _convert_checked(key: str, value: float, unit: str, nok_per_eur: float) -> float:
@@ -199,7 +206,7 @@ def _convert_checked(key: str, value: float, unit: str, nok_per_eur: float) -> f
         q = value * (parse_unit(unit) if unit.strip() else ureg.dimensionless)
         to = parse_unit(target) if target else ureg.dimensionless
     except UnitError as exc:
-        raise InvalidDataError(f"parameter {key}: {exc}") from None
+        raise InvalidDataError(N_("parameter {key}: {reason}"), key=key, reason=exc) from None
     nok_power = q.dimensionality.get("[currency_nok]", 0)
     target_nok = to.dimensionality.get("[currency_nok]", 0)
     if nok_power != target_nok:
@@ -207,19 +214,24 @@ def _convert_checked(key: str, value: float, unit: str, nok_per_eur: float) -> f
         q = q * ureg.Quantity(1.0 / nok_per_eur, "EUR/NOK") ** (nok_power - target_nok)
     if not q.is_compatible_with(to):
         raise InvalidDataError(
-            f"parameter {key}: unit {unit or 'dimensionless'!r} does not fit; give it in"
-            f" {target or 'a fraction'} or a unit of the same dimension"
+            N_(
+                "parameter {key}: unit {unit!r} does not fit; give it in {target} or a unit of "
+                "the same dimension"
+            ),
+            key=key,
+            unit=unit or "dimensionless",
+            target=target or "a fraction",
         )
     return float(q.to(to).magnitude)
 
 
 def _check_value(key: str, value: float) -> None:
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidDataError(f"parameter {key}: the value must be a finite number")
+        raise InvalidDataError(N_("parameter {key}: the value must be a finite number"), key=key)
     if value < 0:
-        raise InvalidDataError(f"parameter {key}: the value must not be negative")
+        raise InvalidDataError(N_("parameter {key}: the value must not be negative"), key=key)
     if key in SHARES and value > 1:
-        raise InvalidDataError(f"parameter {key}: a share or rate must be between 0 and 1")
+        raise InvalidDataError(N_("parameter {key}: a share or rate must be between 0 and 1"), key=key)
 
 
 @dataclass(frozen=True)
@@ -257,7 +269,7 @@ class Parameters:
     def __getitem__(self, key: str) -> float:
         item = self._item(key)
         if isinstance(item.value, str):
-            raise InvalidDataError(f"parameter {key} is a choice, not a number")
+            raise InvalidDataError(N_("parameter {key} is a choice, not a number"), key=key)
         return float(item.value)
 
     def choice(self, key: str) -> str:
@@ -270,7 +282,7 @@ class Parameters:
         try:
             return self.items[key]
         except KeyError:
-            raise InvalidDataError(f"unknown parameter {key!r}") from None
+            raise InvalidDataError(N_("unknown parameter {key!r}"), key=key) from None
 
     def keys(self) -> Iterable[str]:
         return self.items.keys()
@@ -302,18 +314,22 @@ class Parameters:
             base = self._item(key)
             spec = raw if isinstance(raw, Mapping) else {"value": raw}
             if "value" not in spec:
-                raise InvalidDataError(f"override of {key}: give a value")
+                raise InvalidDataError(N_("override of {key}: give a value"), key=key)
             value = spec["value"]
             note = str(spec.get("note") or "")
             if base.choices is not None:
                 if not isinstance(value, str) or value not in base.choices:
-                    raise InvalidDataError(f"override of {key}: choose one of {', '.join(base.choices)}")
+                    raise InvalidDataError(
+                        N_("override of {key}: choose one of {choices}"),
+                        key=key,
+                        choices=", ".join(base.choices),
+                    )
                 items[key] = replace(
                     base, value=value, given_value=value, origin=origin, note=note or base.note
                 )
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidDataError(f"override of {key}: the value must be a number")
+                raise InvalidDataError(N_("override of {key}: the value must be a number"), key=key)
             unit = spec.get("unit")
             unit = base.given_unit if unit is None else str(unit)
             rate = float(items[rate_key].value)
@@ -341,19 +357,23 @@ def load_parameters(path: str | Path | None = None) -> Parameters:
         try:
             text = p.read_text("utf-8")
         except OSError as exc:
-            raise InvalidDataError(f"cannot read parameter file {p}: {exc.strerror}") from None
+            raise InvalidDataError(
+                N_("cannot read parameter file {path}: {reason}"), path=p, reason=exc.strerror
+            ) from None
         name = str(p)
     try:
         data = ParameterFile.model_validate(yaml.safe_load(text))
     except (ValidationError, yaml.YAMLError) as exc:
-        raise InvalidDataError(f"{name} is not a valid parameter file: {exc}") from None
+        raise InvalidDataError(
+            N_("{name} is not a valid parameter file: {reason}"), name=name, reason=exc
+        ) from None
     return _build(data, name)
 
 
 def _build(data: ParameterFile, name: str) -> Parameters:
     entries = data.parameters
     if "fx.nok_per_eur" not in entries:
-        raise InvalidDataError(f"{name}: fx.nok_per_eur is missing")
+        raise InvalidDataError(N_("{name}: fx.nok_per_eur is missing"), name=name)
     rate = _convert(
         "fx.nok_per_eur", float(entries["fx.nok_per_eur"].value), entries["fx.nok_per_eur"].unit, 1.0
     )
@@ -375,7 +395,9 @@ def _build(data: ParameterFile, name: str) -> Parameters:
         )  # fmt: skip
     missing = [k for k in required_keys(data.groups) if k not in items]
     if missing:
-        raise InvalidDataError(f"{name}: missing parameter(s) {', '.join(missing)}")
+        raise InvalidDataError(
+            N_("{name}: missing parameter(s) {missing}"), name=name, missing=", ".join(missing)
+        )
     groups = {cls: group for group, classes in data.groups.items() for cls in classes}
     return Parameters(
         data.version, items, groups, frozenset(data.produced_classes), frozenset(data.produced_nace),
@@ -422,13 +444,15 @@ def read_overrides(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(p.read_text("utf-8"))
     except OSError as exc:
-        raise InvalidDataError(f"cannot read {p}: {exc.strerror}") from None
+        raise InvalidDataError(N_("cannot read {path}: {reason}"), path=p, reason=exc.strerror) from None
     except yaml.YAMLError as exc:
-        raise InvalidDataError(f"{p} is not YAML or JSON: {exc}") from None
+        raise InvalidDataError(N_("{path} is not YAML or JSON: {reason}"), path=p, reason=exc) from None
     if isinstance(data, dict) and isinstance(data.get("overrides"), dict):
         data = data["overrides"]
     if not isinstance(data, dict):
-        raise InvalidDataError(f"{p}: write parameter overrides as `key: {{value: …, unit: …}}` lines")
+        raise InvalidDataError(
+            N_("{path}: write parameter overrides as `key: {{value: …, unit: …}}` lines"), path=p
+        )
     return {str(k): v for k, v in data.items()}
 
 

@@ -120,7 +120,9 @@ def parse_metric(value: str | Metric) -> Metric:
         return Metric(value)
     except ValueError:
         choices = ", ".join(m.value for m in Metric)
-        raise InvalidDataError(f"unknown metric {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown metric {value!r}: use one of {choices}"), value=value, choices=choices
+        ) from None
 
 
 def to_metric_unit(metric: Metric | str, value: float, unit: str) -> float:
@@ -141,19 +143,35 @@ def to_metric_unit(metric: Metric | str, value: float, unit: str) -> float:
     ureg = units()
     text = "FTE" if _JOBS.match(unit or "") else _GAS_SUFFIX.sub("", unit or "")
     if not text.strip():
-        raise UnitError(f"{m.value}: the unit is empty: write e.g. {spec.example}")
+        raise UnitError(
+            N_("{metric}: the unit is empty: write e.g. {example}"), metric=m.value, example=spec.example
+        )
     if not math.isfinite(value):
-        raise InvalidDataError(f"{m.value}: the value must be a finite number")
+        raise InvalidDataError(N_("{metric}: the value must be a finite number"), metric=m.value)
     try:
         parsed = parse_unit(text)
         quantity = ureg.Quantity(float(value), parsed)
         converted = float(quantity.to(spec.pint_unit).magnitude)
     except pint.DimensionalityError:
         raise UnitError(
-            f"{m.value}: {unit!r} is not a unit of {spec.unit_label}: write e.g. {spec.example}"
+            N_("{metric}: {unit!r} is not a unit of {unit_label}: write e.g. {example}"),
+            metric=m.value,
+            unit=unit,
+            unit_label=spec.unit_label,
+            example=spec.example,
         ) from None
     except UnitError:
-        raise UnitError(f"{m.value}: unknown unit {unit!r}: write e.g. {spec.example}") from None
+        raise UnitError(
+            N_("{metric}: unknown unit {unit!r}: write e.g. {example}"),
+            metric=m.value,
+            unit=unit,
+            example=spec.example,
+        ) from None
     if not math.isfinite(converted):
-        raise InvalidDataError(f"{m.value}: {value:g} {unit} is out of range")
+        raise InvalidDataError(
+            N_("{metric}: {value} {unit} is out of range"),
+            metric=m.value,
+            value=format(value, "g"),
+            unit=unit,
+        )
     return converted

@@ -86,7 +86,9 @@ def parse_stage(value: str | CaseStage) -> CaseStage:
         return CaseStage(value)
     except ValueError:
         choices = ", ".join(s.value for s in CaseStage)
-        raise InvalidDataError(f"unknown case stage {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown case stage {value!r}: use one of {choices}"), value=value, choices=choices
+        ) from None
 
 
 def can_move(source: CaseStage, target: CaseStage) -> bool:
@@ -107,7 +109,10 @@ def check_transition(source: CaseStage | str, target: CaseStage | str) -> CaseSt
     if not can_move(src, dst):
         choices = ", ".join(s.value for s in BOARD_COLUMNS if s in TRANSITIONS[src])
         raise InvalidDataError(
-            f"a case cannot move from {src.value} to {dst.value}: from {src.value} go to {choices}"
+            N_("a case cannot move from {src} to {dst}: from {src} go to {choices}"),
+            src=src.value,
+            dst=dst.value,
+            choices=choices,
         )
     return dst
 
@@ -155,7 +160,9 @@ def parse_barrier(value: str | Barrier) -> Barrier:
         return Barrier(value)
     except ValueError:
         choices = ", ".join(b.value for b in Barrier)
-        raise InvalidDataError(f"unknown barrier {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown barrier {value!r}: use one of {choices}"), value=value, choices=choices
+        ) from None
 
 
 class PartnerRole(StrEnum):
@@ -195,7 +202,9 @@ def parse_access(value: str | CaseAccess) -> CaseAccess:
         return CaseAccess(value)
     except ValueError:
         choices = ", ".join(a.value for a in CaseAccess)
-        raise InvalidDataError(f"unknown case visibility {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown case visibility {value!r}: use one of {choices}"), value=value, choices=choices
+        ) from None
 
 
 def in_team(

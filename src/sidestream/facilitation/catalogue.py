@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from sidestream.domain.units import parse_unit
 from sidestream.errors import KnowledgeBaseError, UnitError
+from sidestream.i18n import N_
 
 
 class Text(BaseModel):
@@ -107,17 +108,21 @@ def fold(text: str) -> str:
 
 def parse_cases(data: object, where: str) -> list[CatalogueCase]:
     if not isinstance(data, list):
-        raise KnowledgeBaseError(f"{where}: expected a list of cases")
+        raise KnowledgeBaseError(N_("{where}: expected a list of cases"), where=where)
     cases = []
     for i, item in enumerate(data):
         try:
             cases.append(CatalogueCase.model_validate(item))
         except ValueError as exc:
-            raise KnowledgeBaseError(f"{where}: case {i + 1}: {exc}") from None
+            raise KnowledgeBaseError(
+                N_("{where}: case {number}: {reason}"), where=where, number=i + 1, reason=exc
+            ) from None
     ids = [c.id for c in cases]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise KnowledgeBaseError(f"{where}: duplicate case ids {', '.join(duplicates)}")
+        raise KnowledgeBaseError(
+            N_("{where}: duplicate case ids {duplicates}"), where=where, duplicates=", ".join(duplicates)
+        )
     return cases
 
 

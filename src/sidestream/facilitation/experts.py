@@ -65,7 +65,9 @@ def parse_topics(values: Iterable[str]) -> list[str]:
             out.append(Topic(v.strip()).value)
         except ValueError:
             choices = ", ".join(t.value for t in Topic)
-            raise InvalidDataError(f"unknown expertise topic {v!r}: use one of {choices}") from None
+            raise InvalidDataError(
+                N_("unknown expertise topic {topic!r}: use one of {choices}"), topic=v, choices=choices
+            ) from None
     return sorted(set(out))
 
 

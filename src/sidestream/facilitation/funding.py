@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from sidestream.errors import KnowledgeBaseError
 from sidestream.facilitation.cases import PIPELINE, CaseStage
 from sidestream.facilitation.catalogue import Text
+from sidestream.i18n import N_
 
 # fmt: off
 EU_MEMBERS = frozenset({
@@ -57,9 +58,9 @@ def programmes() -> tuple[Programme, ...]:
     try:
         items = tuple(Programme.model_validate(p) for p in data)
     except ValueError as exc:
-        raise KnowledgeBaseError(f"funding.yaml: {exc}") from None
+        raise KnowledgeBaseError(N_("funding.yaml: {reason}"), reason=exc) from None
     if any(s not in PIPELINE for p in items for s in p.stages):
-        raise KnowledgeBaseError("funding.yaml: stages must be active pipeline stages")
+        raise KnowledgeBaseError(N_("funding.yaml: stages must be active pipeline stages"))
     return items
 
 

@@ -117,13 +117,18 @@ def check_criteria(met: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
             perspective = Perspective(key)
         except ValueError:
             choices = ", ".join(p.value for p in Perspective)
-            raise InvalidDataError(f"unknown readiness perspective {key!r}: use one of {choices}") from None
+            raise InvalidDataError(
+                N_("unknown readiness perspective {key!r}: use one of {choices}"), key=key, choices=choices
+            ) from None
         wanted = set(ids)
         known = {c.id for c in CRITERIA[perspective]}
         unknown = sorted(wanted - known)
         if unknown:
             raise InvalidDataError(
-                f"{perspective.value}: unknown criteria {', '.join(unknown)}: use {', '.join(sorted(known))}"
+                N_("{perspective}: unknown criteria {unknown}: use {known}"),
+                perspective=perspective.value,
+                unknown=", ".join(unknown),
+                known=", ".join(sorted(known)),
             )
         ordered = [c.id for c in CRITERIA[perspective] if c.id in wanted]
         if ordered:

@@ -77,7 +77,9 @@ def parse_phase(value: str | Phase) -> Phase:
         return Phase(str(value).strip().lower())
     except ValueError:
         choices = ", ".join(p.value for p in Phase)
-        raise InvalidDataError(f"unknown workshop phase {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown workshop phase {value!r}: use one of {choices}"), value=value, choices=choices
+        ) from None
 
 
 def allowed(phase: Phase, action: Action, *, locked: bool = False) -> bool:
@@ -94,12 +96,14 @@ def allowed(phase: Phase, action: Action, *, locked: bool = False) -> bool:
 def require(phase: Phase, action: Action, *, locked: bool = False) -> None:
     """Raise :class:`ConflictError` with a message that names the phase that opens it."""
     if locked:
-        raise ConflictError("the facilitator has locked the board for now: wait until it is unlocked")
+        raise ConflictError(N_("the facilitator has locked the board for now: wait until it is unlocked"))
     if action not in ALLOWED[phase]:
         opens = [p.value for p in Phase if action in ALLOWED[p]]
         raise ConflictError(
-            f"{action.value.replace('_', ' ')} is not open in the {phase.value} phase"
-            f" (it is open in: {', '.join(opens) or 'no phase'})"
+            N_("{value} is not open in the {phase} phase (it is open in: {opens})"),
+            value=action.value.replace("_", " "),
+            phase=phase.value,
+            opens=", ".join(opens) or "no phase",
         )
 
 
@@ -127,7 +131,7 @@ def unique_join_code(taken: Callable[[str], bool], *, attempts: int = 20) -> str
         code = new_join_code()
         if not taken(code):
             return code
-    raise ConflictError("could not find a free join code: try again")
+    raise ConflictError(N_("could not find a free join code: try again"))
 
 
 def normalise_join_code(text: str) -> str:
@@ -150,8 +154,12 @@ def check_join_code(text: str) -> str:
     if len(code) != JOIN_CODE_LENGTH or bad:
         hint = f" ({', '.join(bad)} cannot occur in a code)" if bad else ""
         raise InvalidDataError(
-            f"a join code has {JOIN_CODE_LENGTH} letters and digits, e.g. HJK-234{hint}:"
-            " check the code on the screen"
+            N_(
+                "a join code has {join_code_length} letters and digits, e.g. HJK-234{hint}: "
+                "check the code on the screen"
+            ),
+            join_code_length=JOIN_CODE_LENGTH,
+            hint=hint,
         )
     return code
 
@@ -178,9 +186,9 @@ class VoteRules:
 
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 100:
-            raise InvalidDataError("votes per participant must be between 1 and 100")
+            raise InvalidDataError(N_("votes per participant must be between 1 and 100"))
         if not 1 <= self.max_per_idea <= self.budget:
-            raise InvalidDataError("votes per idea must be between 1 and the votes per participant")
+            raise InvalidDataError(N_("votes per idea must be between 1 and the votes per participant"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,16 +212,31 @@ def check_votes(stakes: Iterable[Stake], rules: VoteRules) -> None:
     spent: dict[int, int] = defaultdict(int)
     for s in stakes:
         if s.dots < 0:
-            raise InvalidDataError(f"participant {s.participant} has a negative vote on idea {s.idea}")
+            raise InvalidDataError(
+                N_("participant {participant} has a negative vote on idea {idea}"),
+                participant=s.participant,
+                idea=s.idea,
+            )
         if s.dots > rules.max_per_idea:
             raise InvalidDataError(
-                f"participant {s.participant} has {s.dots} votes on idea {s.idea};"
-                f" at most {rules.max_per_idea} per idea"
+                N_(
+                    "participant {participant} has {dots} votes on idea {idea}; at most "
+                    "{max_per_idea} per idea"
+                ),
+                participant=s.participant,
+                dots=s.dots,
+                idea=s.idea,
+                max_per_idea=rules.max_per_idea,
             )
         spent[s.participant] += s.dots
     for participant, dots in spent.items():
         if dots > rules.budget:
-            raise InvalidDataError(f"participant {participant} spent {dots} votes of {rules.budget}")
+            raise InvalidDataError(
+                N_("participant {participant} spent {dots} votes of {budget}"),
+                participant=participant,
+                dots=dots,
+                budget=rules.budget,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +320,11 @@ QUADRANT_LABELS: dict[Quadrant, str] = {
 def check_scale(value: int, name: str) -> int:
     if not SCALE_MIN <= value <= SCALE_MAX:
         raise InvalidDataError(
-            f"{name} must be between {SCALE_MIN} (low) and {SCALE_MAX} (high), not {value}"
+            N_("{name} must be between {scale_min} (low) and {scale_max} (high), not {value}"),
+            name=name,
+            scale_min=SCALE_MIN,
+            scale_max=SCALE_MAX,
+            value=str(value),
         )
     return value
 

@@ -34,6 +34,7 @@ from sidestream.domain.flows import Flow
 from sidestream.domain.months import Months, format_months, parse_months
 from sidestream.domain.units import Amount, to_canonical
 from sidestream.errors import FlowTableError, SidestreamError
+from sidestream.i18n import DEFAULT_LANG, N_, Message, translate
 from sidestream.io.raw import Cell, RawTable, read_raw
 from sidestream.knowledge.reference import (
     ewc_entries,
@@ -81,13 +82,44 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one cell, row or the whole file (row ``None``)."""
+    """One thing wrong with one cell, row or the whole file (row ``None``).
+
+    ``message`` is the English text (the CLI, the API and logs show it); ``key`` and
+    ``params`` keep the catalog message it was rendered from, so that a page can show
+    it in the reader's language — also from a job's stored JSON report.
+    """
 
     row: int | None
     column: str | None
     message: str
     severity: Severity = "error"
     value: str | None = None
+    key: str | None = None
+    params: dict[str, Any] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        row: int | None,
+        column: str | None,
+        message: str | Message,
+        severity: Severity = "error",
+        value: str | None = None,
+    ) -> Problem:
+        """A problem from a catalog :class:`Message` (or plain English text)."""
+        if isinstance(message, str):
+            return cls(row, column, message, severity, value)
+        params = {k: v if isinstance(v, str | int | bool) else str(v) for k, v in message.params.items()}
+        text = message.render(DEFAULT_LANG) if params else message.msgid
+        return cls(row, column, text, severity, value, message.msgid, params)
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        """The message in ``lang``; English text without a catalog key as it is."""
+        if self.key is None:
+            return self.message
+        if not self.params:
+            return translate(self.key, lang)
+        return Message(self.key, self.params).render(lang)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -213,11 +245,11 @@ class _RowChecker:
         self.decimal_comma = decimal_comma
         self.problems: list[Problem] = []
 
-    def error(self, column: str, message: str, value: Cell = None) -> None:
-        self.problems.append(Problem(self.line, column, message, "error", _text(value) or None))
+    def error(self, column: str, message: str | Message, value: Cell = None) -> None:
+        self.problems.append(Problem.of(self.line, column, message, "error", _text(value) or None))
 
-    def warn(self, column: str, message: str, value: Cell = None) -> None:
-        self.problems.append(Problem(self.line, column, message, "warning", _text(value) or None))
+    def warn(self, column: str, message: str | Message, value: Cell = None) -> None:
+        self.problems.append(Problem.of(self.line, column, message, "warning", _text(value) or None))
 
     def number(self, column: str, cell: Cell) -> float | None:
         if _text(cell) == "":
@@ -225,14 +257,14 @@ class _RowChecker:
         try:
             return parse_number(cell, self.decimal_comma)
         except ValueError:
-            self.error(column, f"{_text(cell)!r} is not a number", cell)
+            self.error(column, Message(N_("{value!r} is not a number"), {"value": _text(cell)}), cell)
             return None
 
     def check(self, cells: dict[str, Cell]) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         for column in REQUIRED:
             if _text(cells.get(column)) == "":
-                self.error(column, f"{column} is required and is empty")
+                self.error(column, Message(N_("{column} is required and is empty"), {"column": column}))
         out["actor"] = _text(cells.get("actor"))
         out["resource"] = _text(cells.get("resource"))
         out["site"] = _text(cells.get("site")) or out["actor"]
@@ -241,11 +273,20 @@ class _RowChecker:
         lat = self.number("lat", cells.get("lat"))
         lon = self.number("lon", cells.get("lon"))
         if lat is not None and not -90 <= lat <= 90:
-            hint = " (are lat and lon swapped?)" if lon is not None and -90 <= lon <= 90 else ""
-            self.error("lat", f"latitude {lat} is outside -90..90 WGS84 degrees{hint}", lat)
+            swapped = lon is not None and -90 <= lon <= 90
+            outside = (
+                N_("latitude {lat} is outside -90..90 WGS84 degrees (are lat and lon swapped?)")
+                if swapped
+                else N_("latitude {lat} is outside -90..90 WGS84 degrees")
+            )
+            self.error("lat", Message(outside, {"lat": str(lat)}), lat)
             lat = None
         if lon is not None and not -180 <= lon <= 180:
-            self.error("lon", f"longitude {lon} is outside -180..180 WGS84 degrees", lon)
+            self.error(
+                "lon",
+                Message(N_("longitude {lon} is outside -180..180 WGS84 degrees"), {"lon": str(lon)}),
+                lon,
+            )
             lon = None
         out["lat"], out["lon"] = lat, lon
 
@@ -255,7 +296,13 @@ class _RowChecker:
             if d is None:
                 self.error(
                     "direction",
-                    f"unknown direction {direction!r}: use supply (has / tilbud) or demand (needs / behov)",
+                    Message(
+                        N_(
+                            "unknown direction {direction!r}: use supply (has / tilbud) or demand"
+                            " (needs / behov)"
+                        ),
+                        {"direction": direction},
+                    ),
                     direction,
                 )
             out["direction"] = d.value if d else None
@@ -264,21 +311,24 @@ class _RowChecker:
         a = _lookup(ACTOR_TYPE_ALIASES, actor_type) if actor_type else ActorType.COMPANY
         if a is None:
             choices = ", ".join(t.value for t in ActorType)
-            self.error("actor_type", f"unknown actor type {actor_type!r}: use {choices}")
+            unknown = N_("unknown actor type {actor_type!r}: use {choices}")
+            self.error("actor_type", Message(unknown, {"actor_type": actor_type, "choices": choices}))
         out["actor_type"] = a.value if a else None
 
         category = _text(cells.get("category"))
         c = _lookup(CATEGORY_ALIASES, category) if category else None
         if category and c is None:
             choices = ", ".join(x.value for x in Category)
-            self.error("category", f"unknown category {category!r}: use one of {choices}")
+            unknown = N_("unknown category {category!r}: use one of {choices}")
+            self.error("category", Message(unknown, {"category": category, "choices": choices}))
         out["category"] = c.value if c else None
 
         visibility = _text(cells.get("visibility"))
         v = _lookup(VISIBILITY_ALIASES, visibility) if visibility else Visibility.FACILITATOR
         if v is None:
             choices = ", ".join(x.value for x in Visibility)
-            self.error("visibility", f"unknown visibility {visibility!r}: use {choices}")
+            unknown = N_("unknown visibility {visibility!r}: use {choices}")
+            self.error("visibility", Message(unknown, {"visibility": visibility, "choices": choices}))
         out["visibility"] = v.value if v else None
 
         out["nace"] = self._nace(cells.get("nace"))
@@ -287,7 +337,8 @@ class _RowChecker:
 
         temperature = self.number("temperature_c", cells.get("temperature_c"))
         if temperature is not None and not -273.15 <= temperature <= 2000:
-            self.error("temperature_c", f"temperature {temperature} °C is not plausible")
+            implausible = N_("temperature {temperature} °C is not plausible")
+            self.error("temperature_c", Message(implausible, {"temperature": str(temperature)}))
             temperature = None
         out["temperature_c"] = temperature
 
@@ -296,7 +347,7 @@ class _RowChecker:
             mask = parse_months(months)
             out["months"], out["months_mask"] = format_months(mask), mask
         except SidestreamError as exc:
-            self.error("months", str(exc), months)
+            self.error("months", exc.message, months)
         return None if any(p.severity == "error" for p in self.problems) else out
 
     def _nace(self, cell: Cell) -> str | None:
@@ -309,7 +360,7 @@ class _RowChecker:
             self.error("nace", str(exc), text)
             return None
         if code not in nace_entries():
-            self.warn("nace", f"NACE code {code} is not in NACE Rev. 2", text)
+            self.warn("nace", Message(N_("NACE code {code} is not in NACE Rev. 2"), {"code": code}), text)
         return code
 
     def _ewc(self, cell: Cell) -> tuple[str | None, bool | None]:
@@ -322,11 +373,15 @@ class _RowChecker:
             self.error("ewc", str(exc), text)
             return None, None
         if code not in ewc_entries():
-            self.error("ewc", f"{code} is not an entry of the EU List of Waste", text)
+            self.error(
+                "ewc", Message(N_("{code} is not an entry of the EU List of Waste"), {"code": code}), text
+            )
             return None, None
         hazardous = ewc_hazardous(code)
         if starred and hazardous is False:
-            self.warn("ewc", f"{code} is marked * but is not a hazardous entry", text)
+            self.warn(
+                "ewc", Message(N_("{code} is marked * but is not a hazardous entry"), {"code": code}), text
+            )
         return code, hazardous
 
     def _quantity(self, cells: dict[str, Cell], out: dict[str, Any]) -> None:
@@ -341,18 +396,18 @@ class _RowChecker:
         out["annual_quantity"], out["annual_unit"] = None, None
         if value is None:
             if unit and text_q == "":
-                self.warn("quantity", f"unit {unit!r} given without a quantity")
+                self.warn("quantity", Message(N_("unit {unit!r} given without a quantity"), {"unit": unit}))
             return
         if value < 0:
-            self.error("quantity", "quantity must not be negative", raw_q)
+            self.error("quantity", Message(N_("quantity must not be negative")), raw_q)
             return
         if not unit:
-            self.error("unit", "a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h", raw_q)
+            self.error("unit", Message(N_("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h")), raw_q)
             return
         try:
             amount = to_canonical(value, unit)
         except SidestreamError as exc:
-            self.error("unit", str(exc), unit)
+            self.error("unit", exc.message, unit)
             return
         out["annual_quantity"], out["annual_unit"] = amount.canonical_value, amount.canonical_unit
 
@@ -372,15 +427,21 @@ def map_header(header: list[str]) -> tuple[dict[int, str], list[str], list[Probl
             canonical = key.replace(" ", "_")
             extras.append(canonical)
         if canonical in seen:
-            problems.append(Problem(1, canonical, f"column {name!r} duplicates column {seen[canonical] + 1}"))
+            duplicate = N_("column {name!r} duplicates column {number}")
+            problems.append(
+                Problem.of(1, canonical, Message(duplicate, {"name": name, "number": seen[canonical] + 1}))
+            )
             continue
         seen[canonical] = index
         mapping[index] = canonical
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
         problems.append(
-            Problem(1, None, "missing required column(s): " + ", ".join(missing)
-                    + "; the header must name actor, lat, lon, direction and resource")
+            Problem.of(1, None, Message(
+                N_("missing required column(s): {missing}; the header must name actor, lat, lon,"
+                   " direction and resource"),
+                {"missing": ", ".join(missing)},
+            ))
         )  # fmt: skip
     return mapping, extras, problems
 
@@ -391,7 +452,7 @@ def validate_raw(raw: RawTable, source: str = "") -> FlowTable:
         empty = pd.DataFrame(columns=COLUMNS + DERIVED)
         return FlowTable(empty, problems, source, len(raw.rows), raw.format, extras)
     if not raw.rows:
-        problems.append(Problem(None, None, "the table has a header but no data rows"))
+        problems.append(Problem.of(None, None, Message(N_("the table has a header but no data rows"))))
     records: list[dict[str, Any]] = []
     seen_ids: dict[str, int] = {}
     for line, row in zip(raw.line_numbers, raw.rows, strict=True):
@@ -452,7 +513,7 @@ def read_flow_table(source: str | Path | bytes, name: str | None = None) -> Flow
         raw = read_raw(data, label)
     except FlowTableError as exc:
         empty = pd.DataFrame(columns=COLUMNS + DERIVED)
-        return FlowTable(empty, [Problem(None, None, str(exc))], label)
+        return FlowTable(empty, [Problem.of(None, None, exc.message)], label)
     return validate_raw(raw, label)
 
 
@@ -572,5 +633,5 @@ def write_flow_table(
         doc = {"type": "FeatureCollection", "features": features}
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     else:
-        raise FlowTableError(f"unknown format {fmt!r}: use csv, xlsx or geojson")
+        raise FlowTableError(N_("unknown format {fmt!r}: use csv, xlsx or geojson"), fmt=fmt)
     return path

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sidestream.errors import FlowTableError
+from sidestream.i18n import N_
 
 Cell = str | float | int | None
 
@@ -55,7 +56,9 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError as exc:
-            raise FlowTableError(f"cannot decode the file (byte {exc.start}): save it as UTF-8 CSV") from exc
+            raise FlowTableError(
+                N_("cannot decode the file (byte {start}): save it as UTF-8 CSV"), start=exc.start
+            ) from exc
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -72,7 +75,7 @@ def sniff_delimiter(first_line: str) -> str:
 def read_csv_bytes(data: bytes) -> RawTable:
     text, encoding = decode(data)
     if not text.strip():
-        raise FlowTableError("the file is empty: a flow table needs a header row and data rows")
+        raise FlowTableError(N_("the file is empty: a flow table needs a header row and data rows"))
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     delimiter = sniff_delimiter(first)
@@ -92,9 +95,11 @@ def read_csv_bytes(data: bytes) -> RawTable:
             rows.append(list(record))
             numbers.append(reader.line_num)
     except csv.Error as exc:
-        raise FlowTableError(f"line {reader.line_num}: {exc}; check quotes in that line") from exc
+        raise FlowTableError(
+            N_("line {line_num}: {reason}; check quotes in that line"), line_num=reader.line_num, reason=exc
+        ) from exc
     if header is None:
-        raise FlowTableError("the file has no header row")
+        raise FlowTableError(N_("the file has no header row"))
     return RawTable(header, rows, numbers, "csv", encoding=encoding, delimiter=delimiter)
 
 
@@ -104,7 +109,7 @@ def read_xlsx_bytes(data: bytes) -> RawTable:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/... on bad files
-        raise FlowTableError(f"cannot open the workbook: {exc}") from exc
+        raise FlowTableError(N_("cannot open the workbook: {reason}"), reason=exc) from exc
     try:
         ws = wb.worksheets[0]
         header: list[str] | None = None
@@ -122,7 +127,7 @@ def read_xlsx_bytes(data: bytes) -> RawTable:
     finally:
         wb.close()
     if header is None:
-        raise FlowTableError("the first sheet is empty: put the header in row 1")
+        raise FlowTableError(N_("the first sheet is empty: put the header in row 1"))
     return RawTable(header, rows, numbers, "xlsx")
 
 
@@ -135,13 +140,15 @@ def _xlsx_cell(value: Any) -> Cell:
 def read_geojson_bytes(data: bytes) -> RawTable:
     text, encoding = decode(data)
     if not text.strip():
-        raise FlowTableError("the file is empty")
+        raise FlowTableError(N_("the file is empty"))
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FlowTableError(f"not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        raise FlowTableError(
+            N_("not valid JSON (line {lineno}): {msg}"), lineno=exc.lineno, msg=exc.msg
+        ) from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise FlowTableError("a GeoJSON flow table must be a FeatureCollection of Points")
+        raise FlowTableError(N_("a GeoJSON flow table must be a FeatureCollection of Points"))
     features = doc.get("features") or []
     header: list[str] = []
     for feature in features:
@@ -184,7 +191,7 @@ def read_raw(data: bytes, name: str = "flows.csv") -> RawTable:
     """Read any supported file; raise :class:`FlowTableError` if it is unreadable."""
     fmt = detect_format(name, data)
     if not data:
-        raise FlowTableError("the file is empty: a flow table needs a header row and data rows")
+        raise FlowTableError(N_("the file is empty: a flow table needs a header row and data rows"))
     if fmt == "xlsx":
         return read_xlsx_bytes(data)
     if fmt == "geojson":

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sidestream.errors import KnowledgeBaseError, UnknownClassError
+from sidestream.i18n import N_
 from sidestream.knowledge.models import Family, ResourceClass, Rule, UrbanSink
 
 M = TypeVar("M", bound=BaseModel)
@@ -33,9 +34,9 @@ def _load_list(path: Path, model: type[M]) -> list[M]:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []
     except yaml.YAMLError as exc:
-        raise KnowledgeBaseError(f"{path.name}: not valid YAML: {exc}") from exc
+        raise KnowledgeBaseError(N_("{path}: not valid YAML: {reason}"), path=path.name, reason=exc) from exc
     if not isinstance(doc, list):
-        raise KnowledgeBaseError(f"{path.name}: expected a list of entries")
+        raise KnowledgeBaseError(N_("{path}: expected a list of entries"), path=path.name)
     out: list[M] = []
     for index, entry in enumerate(doc, start=1):
         try:
@@ -44,7 +45,13 @@ def _load_list(path: Path, model: type[M]) -> list[M]:
             ident = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise KnowledgeBaseError(f"{path.name}: entry {ident}: {where}: {first['msg']}") from exc
+            raise KnowledgeBaseError(
+                N_("{path}: entry {ident}: {where}: {reason}"),
+                path=path.name,
+                ident=ident,
+                where=where,
+                reason=first["msg"],
+            ) from exc
     return out
 
 
@@ -67,16 +74,27 @@ class KnowledgeBase:
             for role in ("supply", "demand"):
                 cid = getattr(rule, role)
                 if cid not in self.classes:
-                    raise KnowledgeBaseError(f"rule {rule.id}: {role} class {cid!r} is not in the taxonomy")
+                    raise KnowledgeBaseError(
+                        N_("rule {rule_id}: {role} class {class_id!r} is not in the taxonomy"),
+                        rule_id=rule.id,
+                        role=role,
+                        class_id=cid,
+                    )
         for family in self.families:
             for cid in (*family.supply, *family.demand):
                 if cid not in self.classes:
-                    raise KnowledgeBaseError(f"family {family.id}: class {cid!r} is not in the taxonomy")
+                    raise KnowledgeBaseError(
+                        N_("family {family_id}: class {class_id!r} is not in the taxonomy"),
+                        family_id=family.id,
+                        class_id=cid,
+                    )
         for sink in self.urban_sinks:
             for cid in sink.accepts:
                 if cid not in self.classes:
                     raise KnowledgeBaseError(
-                        f"urban sink {sink.id}: accepted class {cid!r} is not in the taxonomy"
+                        N_("urban sink {sink_id}: accepted class {class_id!r} is not in the taxonomy"),
+                        sink_id=sink.id,
+                        class_id=cid,
                     )
 
     def resource_class(self, class_id: str) -> ResourceClass:
@@ -84,7 +102,7 @@ class KnowledgeBase:
             return self.classes[class_id]
         except KeyError:
             raise UnknownClassError(
-                f"unknown resource class {class_id!r}; try `sidestream kb search`"
+                N_("unknown resource class {class_id!r}; try `sidestream kb search`"), class_id=class_id
             ) from None
 
     def rules_from(self, class_id: str) -> list[Rule]:
@@ -97,7 +115,7 @@ class KnowledgeBase:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise KnowledgeBaseError(f"unknown rule {rule_id!r}")
+        raise KnowledgeBaseError(N_("unknown rule {rule_id!r}"), rule_id=rule_id)
 
     def stats(self) -> dict[str, Any]:
         cats: dict[str, int] = {}
@@ -125,13 +143,18 @@ def load_knowledge_base(extra_dirs: Sequence[Path] = ()) -> KnowledgeBase:
             for rc in _load_list(path, ResourceClass):
                 if rc.id in classes:
                     raise KnowledgeBaseError(
-                        f"{path.name}: class {rc.id!r} is already defined in {origin[rc.id]}"
+                        N_("{path}: class {class_id!r} is already defined in {origin}"),
+                        path=path.name,
+                        class_id=rc.id,
+                        origin=origin[rc.id],
                     )
                 classes[rc.id], origin[rc.id] = rc, path.name
         for path in _yaml_files(folder / "rules"):
             for rule in _load_list(path, Rule):
                 if rule.id in rules:
-                    raise KnowledgeBaseError(f"{path.name}: rule {rule.id!r} is defined twice")
+                    raise KnowledgeBaseError(
+                        N_("{path}: rule {rule_id!r} is defined twice"), path=path.name, rule_id=rule.id
+                    )
                 rules[rule.id] = rule
         family_file = folder / "families.yaml"
         if family_file.is_file():
@@ -142,7 +165,7 @@ def load_knowledge_base(extra_dirs: Sequence[Path] = ()) -> KnowledgeBase:
             for sink in _load_list(sink_file, UrbanSink):
                 sinks[sink.id] = sink
     if not classes:
-        raise KnowledgeBaseError("the knowledge base has no resource classes")
+        raise KnowledgeBaseError(N_("the knowledge base has no resource classes"))
     return KnowledgeBase(
         classes, tuple(rules.values()), tuple(sinks.values()), tuple(families.values()), origin
     )

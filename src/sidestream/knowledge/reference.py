@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 
 from sidestream.errors import KnowledgeBaseError
+from sidestream.i18n import N_
 
 _EWC_RE = re.compile(r"^\s*(\d{2})\s*[ .-]?\s*(\d{2})\s*[ .-]?\s*(\d{2})\s*(\*)?\s*$")
 _NACE_RE = re.compile(r"^\s*([A-Ua-u]\s*)?(\d{2})(?:[.]?(\d)(\d)?)?\s*$")
@@ -35,7 +36,7 @@ def _read(name: str) -> list[dict[str, str]]:
         with open(_data_path(name), encoding="utf-8", newline="") as fh:
             return list(csv.DictReader(fh))
     except FileNotFoundError as exc:
-        raise KnowledgeBaseError(f"reference list {name} is missing from the package") from exc
+        raise KnowledgeBaseError(N_("reference list {name} is missing from the package"), name=name) from exc
 
 
 @cache

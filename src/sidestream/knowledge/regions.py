@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sidestream.errors import SidestreamError
+from sidestream.i18n import N_
 from sidestream.knowledge.base import data_dir
 
 
@@ -15,5 +16,9 @@ def demo_regions() -> list[str]:
 def demo_region_path(name: str) -> Path:
     path = data_dir() / "regions" / f"{name.lower()}.csv"
     if not path.is_file():
-        raise SidestreamError(f"no demo region {name!r}; choose one of {', '.join(demo_regions())}")
+        raise SidestreamError(
+            N_("no demo region {name!r}; choose one of {choices}"),
+            name=name,
+            choices=", ".join(demo_regions()),
+        )
     return path

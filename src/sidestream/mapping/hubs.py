@@ -197,14 +197,17 @@ def check_flows(flows: pd.DataFrame) -> None:
     """Refuse a table the hub finder cannot place, saying how to fix it."""
     missing = [c for c in REQUIRED_COLUMNS if c not in flows.columns]
     if missing:
-        raise InvalidDataError(f"the flow table lacks column(s) {', '.join(missing)}: add them")
+        raise InvalidDataError(
+            N_("the flow table lacks column(s) {missing}: add them"), missing=", ".join(missing)
+        )
     lat = pd.to_numeric(flows["lat"], errors="coerce")
     lon = pd.to_numeric(flows["lon"], errors="coerce")
     bad = ~(lat.between(-90, 90) & lon.between(-180, 180))
     if bad.any():
         row = flows.index[bad.to_numpy()][0]
         raise InvalidDataError(
-            f"flow {flows.loc[row, 'id']}: lat/lon must be WGS84 degrees (lat -90..90, lon -180..180)"
+            N_("flow {flow_id}: lat/lon must be WGS84 degrees (lat -90..90, lon -180..180)"),
+            flow_id=flows.loc[row, "id"],
         )
 
 

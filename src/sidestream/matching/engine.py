@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from sidestream.domain.flows import Flow
 from sidestream.errors import MatchingError
 from sidestream.evaluation.parameters import Parameters
+from sidestream.i18n import N_
 from sidestream.io.flow_table import DERIVED, flows_to_frame, validate_raw
 from sidestream.io.raw import RawTable
 from sidestream.knowledge.base import KnowledgeBase, default_knowledge_base
@@ -114,8 +115,11 @@ def as_frame(flows: pd.DataFrame | Sequence[Flow]) -> pd.DataFrame:
         if not table.ok:
             first = table.errors[0]
             raise MatchingError(
-                f"the flow table has {len(table.errors)} problem(s); first: row {first.row}"
-                f" {first.column or ''}: {first.message}"
+                N_("the flow table has {length} problem(s); first: row {row} {column}: {message}"),
+                length=len(table.errors),
+                row=first.row,
+                column=first.column or "",
+                message=first.message,
             )
         return table.frame
     return flows_to_frame(flows)
@@ -135,12 +139,12 @@ def _select(frame: pd.DataFrame, params: MatchParams) -> tuple[pd.DataFrame, pd.
     if params.supply_ids:
         missing = sorted(set(params.supply_ids) - set(supplies["id"]))
         if missing:
-            raise MatchingError(f"no supply flow with id {', '.join(missing)}")
+            raise MatchingError(N_("no supply flow with id {missing}"), missing=", ".join(missing))
         supplies = supplies[supplies["id"].isin(params.supply_ids)]
     if params.demand_ids:
         missing = sorted(set(params.demand_ids) - set(demands["id"]))
         if missing:
-            raise MatchingError(f"no demand flow with id {', '.join(missing)}")
+            raise MatchingError(N_("no demand flow with id {missing}"), missing=", ".join(missing))
         demands = demands[demands["id"].isin(params.demand_ids)]
     if params.category:
         supplies = supplies[supplies["category"] == params.category]
@@ -160,13 +164,15 @@ def match(
     started = time.perf_counter()
     frame = as_frame(flows)
     if frame.empty:
-        raise MatchingError("the flow table has no valid rows to match")
+        raise MatchingError(N_("the flow table has no valid rows to match"))
     if not (frame["direction"] == "supply").any():
-        raise MatchingError("the flow table has no supply flows: add rows with direction=supply")
+        raise MatchingError(N_("the flow table has no supply flows: add rows with direction=supply"))
     if not (frame["direction"] == "demand").any() and not params.include_suggestions:
         raise MatchingError(
-            "the flow table has only supply flows: add demand flows, or ask for urban-sink"
-            " suggestions (--include-suggestions)"
+            N_(
+                "the flow table has only supply flows: add demand flows, or ask for urban-sink "
+                "suggestions (--include-suggestions)"
+            )
         )
     prepared = prepare_flows(frame, eng.kb, eng.classifier)
     supplies, demands = _select(prepared, params)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sidestream.errors import OptimisationError
+from sidestream.i18n import N_
 
 LINK_COLUMNS = [
     "link_id",
@@ -69,8 +70,11 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
     missing = [c for c in LINK_COLUMNS if c not in links.columns]
     if missing:
         raise OptimisationError(
-            f"the link table lacks the column(s) {', '.join(missing)}; "
-            "build it with sidestream.evaluation.links.link_table"
+            N_(
+                "the link table lacks the column(s) {missing}; build it with "
+                "sidestream.evaluation.links.link_table"
+            ),
+            missing=", ".join(missing),
         )
     if "evaluable" in links:  # evaluation marks links it could not value; they are not candidates
         links = links[links["evaluable"].fillna(False).astype(bool)]
@@ -84,16 +88,22 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
         bad = ~np.isfinite(values.to_numpy())
         if bad.any():
             first = out.loc[bad, "link_id"].iloc[0]
-            raise OptimisationError(f"link {first}: {column} must be a finite number")
+            raise OptimisationError(
+                N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
+            )
         out[column] = values
     for column in NON_NEGATIVE:
         negative = out[column] < 0
         if negative.any():
             first = out.loc[negative, "link_id"].iloc[0]
-            raise OptimisationError(f"link {first}: {column} must not be negative")
+            raise OptimisationError(
+                N_("link {link_id}: {column} must not be negative"), link_id=first, column=column
+            )
     duplicated = out["link_id"].duplicated()
     if duplicated.any():
-        raise OptimisationError(f"link id {out.loc[duplicated, 'link_id'].iloc[0]} appears twice")
+        raise OptimisationError(
+            N_("link id {link_id} appears twice"), link_id=out.loc[duplicated, "link_id"].iloc[0]
+        )
     _check_supplies(out, strict)
     return out.reset_index(drop=True)
 
@@ -104,12 +114,16 @@ def _check_supplies(links: pd.DataFrame, strict: bool) -> None:
     groups = links[links["quantity_max"] > 0].groupby(key, sort=False)
     units = groups["quantity_unit"].nunique()
     if (units > 1).any():
-        raise OptimisationError(f"{side} {units[units > 1].index[0]} has links in more than one unit")
+        raise OptimisationError(
+            N_("{side} {index} has links in more than one unit"), side=side, index=units[units > 1].index[0]
+        )
     spread = groups[capacity].max() - groups[capacity].min()
     if (spread > 1e-9 * groups[capacity].max().abs().clip(lower=1.0)).any():
         if strict:
             raise OptimisationError(
-                f"{side} {spread[spread > 0].index[0]}: its links disagree on {capacity}; "
-                "pass strict=False to use the smallest"
+                N_("{side} {index}: its links disagree on {capacity}; pass strict=False to use the smallest"),
+                side=side,
+                index=spread[spread > 0].index[0],
+                capacity=capacity,
             )
         links[capacity] = links.groupby(key, sort=False)[capacity].transform("min")

@@ -36,6 +36,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from sidestream.errors import InfeasibleError, OptimisationError
+from sidestream.i18n import N_
 from sidestream.optimise.blocks import BlockSolution, row_bounds, solve_blocks
 from sidestream.optimise.links import check_links
 from sidestream.optimise.trunks import Trunks
@@ -155,7 +156,9 @@ def prepare(links: pd.DataFrame, params: OptimiseParams, trunks: Trunks | None =
     include, exclude = _positions(ids, params.include, "include"), _positions(ids, params.exclude, "exclude")
     both = np.intersect1d(include, exclude)
     if len(both):
-        raise OptimisationError(f"link {ids[both[0]]} is both included and excluded; choose one")
+        raise OptimisationError(
+            N_("link {link_id} is both included and excluded; choose one"), link_id=ids[both[0]]
+        )
     keep = np.ones(len(links), bool)
     keep[exclude] = False
     if params.max_distance_km is not None:
@@ -163,8 +166,12 @@ def prepare(links: pd.DataFrame, params: OptimiseParams, trunks: Trunks | None =
         too_far = np.intersect1d(include, np.flatnonzero(far))
         if len(too_far):
             raise InfeasibleError(
-                f"link {ids[too_far[0]]} must be built but is longer than the distance limit "
-                f"of {params.max_distance_km:g} km; raise the limit or drop the choice"
+                N_(
+                    "link {link_id} must be built but is longer than the distance limit of "
+                    "{max_distance_km} km; raise the limit or drop the choice"
+                ),
+                link_id=ids[too_far[0]],
+                max_distance_km=format(params.max_distance_km, "g"),
             )
         keep &= ~far
     supply_codes = pd.factorize(links["supply_id"])[0]
@@ -212,7 +219,9 @@ def _positions(ids: pd.Index, chosen: list[str], what: str) -> np.ndarray[Any, n
     positions = ids.get_indexer(pd.Index([str(c) for c in chosen], dtype=object))
     if (positions < 0).any():
         unknown = [c for c, p in zip(chosen, positions, strict=True) if p < 0]
-        raise OptimisationError(f"cannot {what} unknown link id(s): {', '.join(map(str, unknown))}")
+        raise OptimisationError(
+            N_("cannot {what} unknown link id(s): {unknown}"), what=what, unknown=", ".join(map(str, unknown))
+        )
     return np.unique(positions).astype(np.intp)
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sidestream.errors import InvalidDataError
 from sidestream.evaluation.links import link_table
 from sidestream.evaluation.parameters import Parameters
+from sidestream.i18n import N_
 from sidestream.io.flow_table import validate_raw
 from sidestream.io.raw import Cell, RawTable
 from sidestream.matching import MatchParams, match
@@ -67,9 +68,9 @@ def apply_parameters(params: Parameters, spec: ScenarioSpec) -> Parameters:
     params = params.with_overrides(spec.overrides, "scenario")
     for key, factor in sorted(spec.factors.items()):
         if key not in set(params.keys()):
-            raise InvalidDataError(f"scenario factor for unknown parameter {key}")
+            raise InvalidDataError(N_("scenario factor for unknown parameter {key}"), key=key)
         if factor < 0:
-            raise InvalidDataError(f"scenario factor for {key} must not be negative")
+            raise InvalidDataError(N_("scenario factor for {key} must not be negative"), key=key)
         params = params.with_value(key, params[key] * factor, "scenario")
     return params
 
@@ -95,7 +96,9 @@ def scenario_flows(flows: pd.DataFrame, spec: ScenarioSpec) -> pd.DataFrame:
     ]
     clash = set(extra["id"]) & set(flows["id"].astype(str))
     if clash:
-        raise InvalidDataError(f"scenario flow id {sorted(clash)[0]} is already a flow of the region")
+        raise InvalidDataError(
+            N_("scenario flow id {clash} is already a flow of the region"), clash=sorted(clash)[0]
+        )
     return pd.concat([flows, extra[[c for c in extra.columns if c in flows.columns]]], ignore_index=True)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sidestream.errors import ReportError
+from sidestream.i18n import N_
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -24,11 +25,13 @@ PaperFormat = Literal["A4", "Letter"]
 
 def _render(html: str, action: str, *, width: int = 1100) -> bytes:
     if not CHROMIUM.exists():
-        raise ReportError(f"{CHROMIUM} is missing, so no PDF can be printed: apt-get install chromium")
+        raise ReportError(
+            N_("{chromium} is missing, so no PDF can be printed: apt-get install chromium"), chromium=CHROMIUM
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise ReportError("Python's playwright is not installed: pip install playwright") from exc
+        raise ReportError(N_("Python's playwright is not installed: pip install playwright")) from exc
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:

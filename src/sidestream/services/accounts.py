@@ -33,6 +33,7 @@ from sidestream.errors import (
     PermissionDeniedError,
     SidestreamError,
 )
+from sidestream.i18n import N_, Message
 from sidestream.services import audit
 from sidestream.store.models import (
     ApiToken,
@@ -70,12 +71,12 @@ class AuthenticationError(SidestreamError):
 class RateLimitedError(SidestreamError):
     """Too many failed logins from this client for this account."""
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, /, retry_after_seconds: int, **params: object) -> None:
+        super().__init__(message, **params)
         self.retry_after_seconds = retry_after_seconds
 
 
-LOGIN_FAILED = "the e-mail address or the password is wrong"
+LOGIN_FAILED = N_("the e-mail address or the password is wrong")
 
 
 # --- passwords -----------------------------------------------------------------------
@@ -106,7 +107,10 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidDataError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidDataError(
+            N_("the password must have at least {min_password_length} characters"),
+            min_password_length=MIN_PASSWORD_LENGTH,
+        )
 
 
 def normalise_email(email: str) -> str:
@@ -117,7 +121,9 @@ def normalise_email(email: str) -> str:
     """
     value = email.strip().lower()
     if not _EMAIL.match(value) or len(value) > 254:
-        raise InvalidDataError(f"{email.strip()!r} is not an e-mail address (expected name@example.org)")
+        raise InvalidDataError(
+            N_("{email!r} is not an e-mail address (expected name@example.org)"), email=email.strip()
+        )
     return value
 
 
@@ -137,7 +143,7 @@ def create_user(
     address = normalise_email(email)
     check_password(password)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise ConflictError(f"a user with e-mail {address} already exists")
+        raise ConflictError(N_("a user with e-mail {address} already exists"), address=address)
     user = User(
         email=address, name=name, password_hash=hash_password(password), is_admin=is_admin, language=language
     )
@@ -149,14 +155,14 @@ def create_user(
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"no user with id {user_id}")
+        raise NotFoundError(N_("no user with id {user_id}"), user_id=user_id)
     return user
 
 
 def user_by_email(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFoundError(f"no user with e-mail {email.strip()}")
+        raise NotFoundError(N_("no user with e-mail {email}"), email=email.strip())
     return user
 
 
@@ -247,8 +253,10 @@ def authenticate(
             )
             retry = window_seconds if oldest is None else (aware(oldest) - since).total_seconds()
             raise RateLimitedError(
-                "too many failed logins: wait a while before trying again, or ask an administrator"
-                " to reset the password",
+                N_(
+                    "too many failed logins: wait a while before trying again, or ask an "
+                    "administrator to reset the password"
+                ),
                 retry_after_seconds=max(1, int(retry) + 1),
             )
     address = email.strip().lower()
@@ -283,7 +291,7 @@ def create_token(session: Session, user: User, name: str, *, kind: TokenKind = T
     """A new random token for ``user``; store only its hash. Commits."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidDataError("a token needs a name of 1 to 100 characters, e.g. 'laptop script'")
+        raise InvalidDataError(N_("a token needs a name of 1 to 100 characters, e.g. 'laptop script'"))
     plaintext = kind.value + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, prefix=plaintext[:12], token_hash=token_hash(plaintext))
     session.add(token)
@@ -338,7 +346,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     found, whoever asks. Commits."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFoundError(f"no token with id {token_id}")
+        raise NotFoundError(N_("no token with id {token_id}"), token_id=token_id)
     if token.revoked_at is None:
         token.revoked_at = _now()
         session.commit()
@@ -376,7 +384,9 @@ def parse_role(role: str | Role) -> Role:
         return Role(str(role).strip().lower())
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise InvalidDataError(f"unknown role {role!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown role {role!r}: use one of {choices}"), role=role, choices=choices
+        ) from None
 
 
 def add_membership(
@@ -403,7 +413,9 @@ def add_membership(
         missing = [i for i in org_ids if i not in found]
         if missing:
             raise NotFoundError(
-                f"no organisation with id {', '.join(map(str, missing))} in region {region.slug}"
+                N_("no organisation with id {missing} in region {region}"),
+                missing=", ".join(map(str, missing)),
+                region=region.slug,
             )
     membership = session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.region_id == region.id)
@@ -441,7 +453,9 @@ def remove_membership(session: Session, user: User, region: Region, *, actor_id:
         select(Membership).where(Membership.user_id == user.id, Membership.region_id == region.id)
     )
     if membership is None:
-        raise NotFoundError(f"user {user.id} has no membership in region {region.slug}")
+        raise NotFoundError(
+            N_("user {user_id} has no membership in region {region}"), user_id=user.id, region=region.slug
+        )
     audit.record(
         session, action="delete", entity="membership", entity_id=membership.id, region_id=region.id,
         user_id=actor_id, before=_membership_state(membership),
@@ -488,9 +502,14 @@ def has_role(viewer: Viewer, minimum: Role) -> bool:
 
 def require_role(viewer: Viewer, minimum: Role, action: str) -> None:
     """Raise unless the viewer may ``action``: :class:`AuthenticationError` for
-    anonymous callers (log in first), :class:`PermissionDeniedError` for the rest."""
+    anonymous callers (log in first), :class:`PermissionDeniedError` for the rest.
+    ``action`` is a catalog message (``N_("save a synergy")``), shown translated."""
     if has_role(viewer, minimum):
         return
     if viewer.anonymous:
-        raise AuthenticationError(f"log in to {action}")
-    raise PermissionDeniedError(f"to {action} you need to be a {minimum.value} of this region (or higher)")
+        raise AuthenticationError(N_("log in to {action}"), action=Message(action))
+    raise PermissionDeniedError(
+        N_("to {action} you need to be a {minimum} of this region (or higher)"),
+        action=Message(action),
+        minimum=Message(minimum.value),
+    )

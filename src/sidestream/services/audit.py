@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer
 from sidestream.errors import PermissionDeniedError
+from sidestream.i18n import N_
 from sidestream.services.confidentiality import audit_event_visible
 from sidestream.services.pagination import Page, paginate
 from sidestream.store.models import AuditEvent, Base, Region
@@ -80,7 +81,7 @@ def list_events(
     left out, like everywhere else.
     """
     if not viewer.manages_region:
-        raise PermissionDeniedError("only the region's facilitators and admins may read its audit trail")
+        raise PermissionDeniedError(N_("only the region's facilitators and admins may read its audit trail"))
     statement = select(AuditEvent).where(AuditEvent.region_id == region.id, audit_event_visible(viewer))
     if entity is not None:
         statement = statement.where(AuditEvent.entity == entity)

@@ -33,6 +33,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 from sidestream import __version__
 from sidestream.errors import StoreError
+from sidestream.i18n import N_
 from sidestream.services.regions import get_region
 from sidestream.store import versions
 from sidestream.store.db import check_migrated, current_revision
@@ -72,7 +73,7 @@ def backup(source: Session | Engine, path: str | Path, region: str | Region | No
     with _connection(source) as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
         if revision is None:
-            raise StoreError("the database is empty (never migrated): there is nothing to back up")
+            raise StoreError(N_("the database is empty (never migrated): there is nothing to back up"))
         region_row = _region(source, region)
         queries = _instance_queries() if region_row is None else _region_queries(region_row.id)
         tables: dict[str, dict[str, Any]] = {}
@@ -163,15 +164,24 @@ def read_backup(path: str | Path) -> dict[str, Any]:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             doc = json.load(fh)
     except FileNotFoundError:
-        raise StoreError(f"no backup file {path}") from None
+        raise StoreError(N_("no backup file {path}"), path=path) from None
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"{path} is not a Sidestream backup (gzip JSON): {exc}") from None
+        raise StoreError(
+            N_("{path} is not a Sidestream backup (gzip JSON): {reason}"), path=path, reason=exc
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise StoreError(f"{path} is not a Sidestream backup (no '{FORMAT}' marker)")
+        raise StoreError(
+            N_("{path} is not a Sidestream backup (no '{format}' marker)"), path=path, format=FORMAT
+        )
     if doc.get("version") != FORMAT_VERSION:
         raise StoreError(
-            f"{path} is backup format version {doc.get('version')}; this Sidestream reads version"
-            f" {FORMAT_VERSION}: restore it with the Sidestream version that wrote it"
+            N_(
+                "{path} is backup format version {version}; this Sidestream reads version "
+                "{format_version}: restore it with the Sidestream version that wrote it"
+            ),
+            path=path,
+            version=doc.get("version"),
+            format_version=FORMAT_VERSION,
         )
     return doc
 
@@ -184,9 +194,13 @@ def restore(engine: Engine, path: str | Path) -> BackupSummary:
     revision = current_revision(engine)
     if doc["revision"] != revision:
         raise StoreError(
-            f"the backup was taken at schema revision {doc['revision']} and the database is at"
-            f" {revision}: restore into a database migrated to {doc['revision']}"
-            f" (`sidestream db upgrade {doc['revision']}`), then upgrade it"
+            N_(
+                "the backup was taken at schema revision {backup_revision} and the database is at "
+                "{revision}: restore into a database migrated to {backup_revision} (`sidestream db "
+                "upgrade {backup_revision}`), then upgrade it"
+            ),
+            backup_revision=doc["revision"],
+            revision=revision,
         )
     with engine.begin() as connection:
         _require_empty(connection)
@@ -196,7 +210,11 @@ def restore(engine: Engine, path: str | Path) -> BackupSummary:
                 continue
             unknown = [c for c in data["columns"] if c not in table.c]
             if unknown:
-                raise StoreError(f"the backup's table {table.name} has unknown columns: {', '.join(unknown)}")
+                raise StoreError(
+                    N_("the backup's table {table} has unknown columns: {unknown}"),
+                    table=table.name,
+                    unknown=", ".join(unknown),
+                )
             decoders = [_decoder(table.c[c]) for c in data["columns"]]
             rows = [
                 {c: decode(v) for c, decode, v in zip(data["columns"], decoders, values, strict=True)}
@@ -218,8 +236,12 @@ def _require_empty(connection: Connection) -> None:
         count = connection.scalar(select(func.count()).select_from(table)) or 0
         if count:
             raise StoreError(
-                f"restore needs an empty database, and table {table.name} has {count} row(s):"
-                " create a new database, run `sidestream db upgrade`, and restore into that"
+                N_(
+                    "restore needs an empty database, and table {table} has {count} row(s): create a "
+                    "new database, run `sidestream db upgrade`, and restore into that"
+                ),
+                table=table.name,
+                count=count,
             )
 
 

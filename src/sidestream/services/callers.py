@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from sidestream.domain.visibility import ANONYMOUS, Viewer
 from sidestream.errors import NotFoundError
+from sidestream.i18n import N_
 from sidestream.services import accounts
 from sidestream.services.cache import LRUCache
 from sidestream.store.models import Base, Region, User
@@ -128,7 +129,9 @@ class CallerCache:
         if row is None:
             region = session.scalar(select(Region).where(Region.slug == slug))
             if region is None:
-                raise NotFoundError(f"no region {slug!r}: create it first (or check the spelling)")
+                raise NotFoundError(
+                    N_("no region {slug!r}: create it first (or check the spelling)"), slug=slug
+                )
             self._entries.put(key, _Row.of(region))
             return region
         region = row.attach(session)

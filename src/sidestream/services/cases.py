@@ -51,6 +51,7 @@ from sidestream.facilitation.cases import (
     parse_stage,
 )
 from sidestream.facilitation.experts import Needs
+from sidestream.i18n import N_
 from sidestream.knowledge.base import default_knowledge_base
 from sidestream.knowledge.classifier import Classifier
 from sidestream.services import audit
@@ -108,9 +109,9 @@ def can_edit_case(viewer: Viewer, case: Case) -> bool:
 
 def require_edit(viewer: Viewer, case: Case) -> None:
     if not can_edit_case(viewer, case):
-        require_role(viewer, Role.MEMBER, "change a case")
+        require_role(viewer, Role.MEMBER, N_("change a case"))
         raise PermissionDeniedError(
-            "only the region's facilitators and the case team (owner, partners) may change this case"
+            N_("only the region's facilitators and the case team (owner, partners) may change this case")
         )
 
 
@@ -162,15 +163,21 @@ def optimistic(session: Session, case: Case) -> Iterator[None]:
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
-            f"case {case.id} was changed by someone else meanwhile: reload it and try again"
+            N_("case {case_id} was changed by someone else meanwhile: reload it and try again"),
+            case_id=case.id,
         ) from None
 
 
 def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise StaleWriteError(
-            f"case {case.id} is at version {case.version}, not {expected_version}: someone changed it"
-            " since you read it; reload it and apply your change again"
+            N_(
+                "case {case_id} is at version {version}, not {expected_version}: someone changed "
+                "it since you read it; reload it and apply your change again"
+            ),
+            case_id=case.id,
+            version=case.version,
+            expected_version=expected_version,
         )
 
 
@@ -222,16 +229,22 @@ def list_cases(session: Session, region: Region, viewer: Viewer) -> list[Case]:
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
     text = value.strip()
     if required and not text:
-        raise InvalidDataError(f"{name}: write at least one character")
+        raise InvalidDataError(N_("{name}: write at least one character"), name=name)
     if len(text) > limit:
-        raise InvalidDataError(f"{name}: at most {limit} characters (got {len(text)})")
+        raise InvalidDataError(
+            N_("{name}: at most {limit} characters (got {length})"), name=name, limit=limit, length=len(text)
+        )
     return text
 
 
 def region_organisation(session: Session, region: Region, organisation_id: int) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or organisation.region_id != region.id:
-        raise NotFoundError(f"no organisation with id {organisation_id} in region {region.slug}")
+        raise NotFoundError(
+            N_("no organisation with id {organisation_id} in region {region}"),
+            organisation_id=organisation_id,
+            region=region.slug,
+        )
     return organisation
 
 
@@ -240,7 +253,9 @@ def visible_region_flow(session: Session, region: Region, viewer: Viewer, flow_i
     author can see, so attaching one never confirms that a hidden flow exists."""
     flow = session.get(Flow, flow_id)
     if flow is None or flow.region_id != region.id or not sees_flow(viewer, flow):
-        raise NotFoundError(f"no flow with id {flow_id} in region {region.slug}")
+        raise NotFoundError(
+            N_("no flow with id {flow_id} in region {region}"), flow_id=flow_id, region=region.slug
+        )
     return flow
 
 
@@ -265,7 +280,7 @@ def create_case(
     case (a hidden side stays out, so the case never reveals it). ``origin`` says
     where the case came from (``"workshop:12"``, ``"synergy"``).
     """
-    require_role(viewer, Role.MEMBER, "open a case")
+    require_role(viewer, Role.MEMBER, N_("open a case"))
     access = parse_access(visibility)
     title = _text(title, "title", MAX_TITLE_CHARS, required=True)
     description = _text(description, "description", MAX_TEXT_CHARS)
@@ -334,7 +349,8 @@ def changing(
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
-            f"case {case.id} was changed by someone else meanwhile: reload it and try again"
+            N_("case {case_id} was changed by someone else meanwhile: reload it and try again"),
+            case_id=case.id,
         ) from None
     except Exception:
         session.rollback()
@@ -351,7 +367,7 @@ def _region_member(session: Session, region_id: int, user_id: int) -> User:
         .where(User.id == user_id, Membership.region_id == region_id)
     )
     if member is None:
-        raise NotFoundError(f"no user with id {user_id} in this region")
+        raise NotFoundError(N_("no user with id {user_id} in this region"), user_id=user_id)
     return member
 
 
@@ -430,7 +446,9 @@ def add_partner(
         role_value = PartnerRole(role).value
     except ValueError:
         choices = ", ".join(r.value for r in PartnerRole)
-        raise InvalidDataError(f"unknown partner role {role!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown partner role {role!r}: use one of {choices}"), role=role, choices=choices
+        ) from None
     organisation = region_organisation(session, region, organisation_id)
     if not viewer.manages_region and organisation.id not in viewer.organisation_ids:
         # Members may only name organisations they can see in the directory.
@@ -438,9 +456,15 @@ def add_partner(
             select(Organisation.id).where(Organisation.id == organisation.id, organisation_visible(viewer))
         )
         if visible is None:
-            raise NotFoundError(f"no organisation with id {organisation_id} in region {region.slug}")
+            raise NotFoundError(
+                N_("no organisation with id {organisation_id} in region {region}"),
+                organisation_id=organisation_id,
+                region=region.slug,
+            )
     if organisation.id in partner_ids(case):
-        raise ConflictError(f"{organisation.name} is already a partner of this case")
+        raise ConflictError(
+            N_("{organisation} is already a partner of this case"), organisation=organisation.name
+        )
     with changing(session, case, viewer, expected_version, "add_partner") as change:
         case.partners.append(CasePartner(organisation_id=organisation.id, role=role_value))
         change["after"] = {"organisation_id": organisation.id, "role": role_value}
@@ -452,7 +476,11 @@ def remove_partner(
 ) -> Case:
     partner = next((p for p in case.partners if p.organisation_id == organisation_id), None)
     if partner is None:
-        raise NotFoundError(f"organisation {organisation_id} is not a partner of case {case.id}")
+        raise NotFoundError(
+            N_("organisation {organisation_id} is not a partner of case {case_id}"),
+            organisation_id=organisation_id,
+            case_id=case.id,
+        )
     with changing(session, case, viewer, expected_version, "remove_partner") as change:
         change["before"] = {"organisation_id": organisation_id, "role": partner.role}
         case.partners.remove(partner)
@@ -470,7 +498,7 @@ def add_flow(
 ) -> Case:
     flow = visible_region_flow(session, region, viewer, flow_id)
     if any(cf.flow_id == flow.id for cf in case.flows):
-        raise ConflictError(f"flow {flow.id} is already part of this case")
+        raise ConflictError(N_("flow {flow_id} is already part of this case"), flow_id=flow.id)
     with changing(session, case, viewer, expected_version, "add_flow") as change:
         case.flows.append(CaseFlow(flow_id=flow.id))
         change["after"] = {"flow_id": flow.id}
@@ -482,7 +510,9 @@ def remove_flow(
 ) -> Case:
     link = next((cf for cf in case.flows if cf.flow_id == flow_id), None)
     if link is None or not sees_flow(viewer, link.flow):
-        raise NotFoundError(f"flow {flow_id} is not part of case {case.id}")
+        raise NotFoundError(
+            N_("flow {flow_id} is not part of case {case_id}"), flow_id=flow_id, case_id=case.id
+        )
     with changing(session, case, viewer, expected_version, "remove_flow") as change:
         change["before"] = {"flow_id": flow_id}
         case.flows.remove(link)
@@ -519,7 +549,7 @@ def remove_barrier(
     kind = parse_barrier(barrier)
     row = next((b for b in case.barriers if b.barrier == kind.value), None)
     if row is None:
-        raise NotFoundError(f"case {case.id} has no barrier {kind.value}")
+        raise NotFoundError(N_("case {case_id} has no barrier {kind}"), case_id=case.id, kind=kind.value)
     with changing(session, case, viewer, expected_version, "remove_barrier") as change:
         change["before"] = {"barrier": row.barrier, "note": row.note, "resolved": row.resolved}
         case.barriers.remove(row)
@@ -572,7 +602,7 @@ def update_step(
 ) -> CaseStep:
     step = next((s for s in case.steps if s.id == step_id), None)
     if step is None:
-        raise NotFoundError(f"case {case.id} has no next step {step_id}")
+        raise NotFoundError(N_("case {case_id} has no next step {step_id}"), case_id=case.id, step_id=step_id)
     with changing(session, case, viewer, expected_version, "update_step") as change:
         change["before"] = _step_state(step)
         if text is not None:
@@ -592,7 +622,7 @@ def remove_step(
 ) -> Case:
     step = next((s for s in case.steps if s.id == step_id), None)
     if step is None:
-        raise NotFoundError(f"case {case.id} has no next step {step_id}")
+        raise NotFoundError(N_("case {case_id} has no next step {step_id}"), case_id=case.id, step_id=step_id)
     with changing(session, case, viewer, expected_version, "remove_step") as change:
         change["before"] = _step_state(step)
         case.steps.remove(step)
@@ -602,7 +632,9 @@ def remove_step(
 def _check_url(url: str) -> str:
     url = url.strip()
     if not url.startswith(("https://", "http://")) or len(url) > 2000 or any(c.isspace() for c in url):
-        raise InvalidDataError("link: give a web address starting with https:// (or http://), without spaces")
+        raise InvalidDataError(
+            N_("link: give a web address starting with https:// (or http://), without spaces")
+        )
     return url
 
 
@@ -622,7 +654,7 @@ def remove_link(
 ) -> Case:
     link = next((li for li in case.links if li.id == link_id), None)
     if link is None:
-        raise NotFoundError(f"case {case.id} has no link {link_id}")
+        raise NotFoundError(N_("case {case_id} has no link {link_id}"), case_id=case.id, link_id=link_id)
     with changing(session, case, viewer, expected_version, "remove_link") as change:
         change["before"] = {"id": link.id, "title": link.title, "url": link.url}
         case.links.remove(link)
@@ -663,22 +695,24 @@ def set_figure(
     try:
         figure_kind = FigureKind(kind)
     except ValueError:
-        raise InvalidDataError(f"unknown figure kind {kind!r}: use expected or realised") from None
+        raise InvalidDataError(
+            N_("unknown figure kind {kind!r}: use expected or realised"), kind=kind
+        ) from None
     m = parse_metric(metric)
     canonical = to_metric_unit(m, value, unit)
     method, evidence = _text(method, "method", MAX_TEXT_CHARS), _text(evidence, "evidence", MAX_TEXT_CHARS)
     if figure_kind is FigureKind.REALISED:
         if m not in REALISED_METRICS:
-            raise InvalidDataError(f"{m.value} is not a realised-benefit metric")
+            raise InvalidDataError(N_("{metric} is not a realised-benefit metric"), metric=m.value)
         if year is None or not 1950 <= year <= utcnow().year:
-            raise InvalidDataError("a realised figure needs the year it was achieved (not in the future)")
+            raise InvalidDataError(N_("a realised figure needs the year it was achieved (not in the future)"))
         if not method or not evidence:
             raise InvalidDataError(
-                "a realised figure needs its method and its evidence (a report, meter, invoice …)"
+                N_("a realised figure needs its method and its evidence (a report, meter, invoice …)")
             )
         if case.stage not in (CaseStage.RUNNING.value, CaseStage.PAUSED.value, CaseStage.STOPPED.value):
             raise InvalidDataError(
-                "realised figures are recorded for running cases: move the case to running first"
+                N_("realised figures are recorded for running cases: move the case to running first")
             )
     else:
         year = None
@@ -705,7 +739,9 @@ def remove_figure(
 ) -> Case:
     row = next((f for f in case.figures if f.id == figure_id), None)
     if row is None:
-        raise NotFoundError(f"case {case.id} has no figure {figure_id}")
+        raise NotFoundError(
+            N_("case {case_id} has no figure {figure_id}"), case_id=case.id, figure_id=figure_id
+        )
     with changing(session, case, viewer, expected_version, "remove_figure") as change:
         change["before"] = _figure_state(row)
         case.figures.remove(row)
@@ -998,7 +1034,7 @@ def set_public(
     typed texts and the stage — never flows or partners."""
     owner_decides = case.owner_user_id is not None and case.owner_user_id == viewer.user_id
     if not owner_decides and not (case.owner_user_id is None and viewer.manages_region):
-        raise PermissionDeniedError("only the case owner may open or close its public page")
+        raise PermissionDeniedError(N_("only the case owner may open or close its public page"))
     with changing(session, case, viewer, expected_version, "public") as change:
         change["before"] = {
             "is_public": case.is_public, "public_summary": case.public_summary,
@@ -1011,7 +1047,9 @@ def set_public(
         if why is not None:
             case.public_why = _text(why, "why", MAX_TEXT_CHARS)
         if is_public and not case.public_summary:
-            raise InvalidDataError("write a public summary (what is planned) before opening the public page")
+            raise InvalidDataError(
+                N_("write a public summary (what is planned) before opening the public page")
+            )
         case.is_public = is_public
         if is_public and not case.public_slug:
             case.public_slug = secrets.token_urlsafe(12)

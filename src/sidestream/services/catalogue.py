@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import ConflictError, InvalidDataError, NotFoundError
 from sidestream.facilitation.catalogue import CatalogueCase, done_before, packaged_cases, search
+from sidestream.i18n import N_
 from sidestream.knowledge.base import default_knowledge_base
 from sidestream.knowledge.reference import normalise_nace
 from sidestream.services import audit
@@ -49,7 +50,7 @@ def get_catalogue_case(session: Session, case_id: str) -> CatalogueCase:
     for case in all_cases(session):
         if case.id == case_id:
             return case
-    raise NotFoundError(f"no catalogue case {case_id!r}")
+    raise NotFoundError(N_("no catalogue case {case_id!r}"), case_id=case_id)
 
 
 def done_before_for(
@@ -64,16 +65,18 @@ def check_case(data: Mapping[str, Any]) -> CatalogueCase:
     try:
         case = CatalogueCase.model_validate(dict(data))
     except ValueError as exc:
-        raise InvalidDataError(f"catalogue case: {exc}") from None
+        raise InvalidDataError(N_("catalogue case: {reason}"), reason=exc) from None
     kb = default_knowledge_base()
     unknown = sorted(c for c in case.classes() if c not in kb.classes)
     if unknown:
-        raise InvalidDataError(f"unknown resource classes {', '.join(unknown)}: use ids of the taxonomy")
+        raise InvalidDataError(
+            N_("unknown resource classes {unknown}: use ids of the taxonomy"), unknown=", ".join(unknown)
+        )
     for code in case.sectors:
         try:
             normalise_nace(code)
         except ValueError as exc:
-            raise InvalidDataError(f"sectors: {exc}") from None
+            raise InvalidDataError(N_("sectors: {reason}"), reason=exc) from None
     return case
 
 
@@ -82,14 +85,14 @@ def add_regional_case(
 ) -> CatalogueEntry:
     """A region's own best case (facilitators). Its id is prefixed with the region's
     slug so that it never collides with a packaged case. Commits."""
-    require_role(viewer, Role.FACILITATOR, "add a case to the catalogue")
+    require_role(viewer, Role.FACILITATOR, N_("add a case to the catalogue"))
     values = dict(data)
     raw_id = str(values.get("id") or "").strip()
     values["id"] = raw_id if raw_id.startswith(f"{region.slug}-") else f"{region.slug}-{raw_id}"
     values["region"] = region.slug
     case = check_case(values)
     if any(c.id == case.id for c in all_cases(session)):
-        raise ConflictError(f"the catalogue already has a case {case.id!r}")
+        raise ConflictError(N_("the catalogue already has a case {case_id!r}"), case_id=case.id)
     entry = CatalogueEntry(
         region_id=region.id, title=case.title.en, data=case.model_dump(mode="json"), created_by=viewer.user_id
     )
@@ -104,7 +107,7 @@ def add_regional_case(
 
 
 def delete_regional_case(session: Session, region: Region, viewer: Viewer, case_id: str) -> None:
-    require_role(viewer, Role.FACILITATOR, "remove a case from the catalogue")
+    require_role(viewer, Role.FACILITATOR, N_("remove a case from the catalogue"))
     for entry in session.scalars(select(CatalogueEntry).where(CatalogueEntry.region_id == region.id)):
         if entry.data.get("id") == case_id:
             audit.record(
@@ -114,4 +117,6 @@ def delete_regional_case(session: Session, region: Region, viewer: Viewer, case_
             session.delete(entry)
             session.commit()
             return
-    raise NotFoundError(f"region {region.slug} has no catalogue case {case_id!r}")
+    raise NotFoundError(
+        N_("region {region} has no catalogue case {case_id!r}"), region=region.slug, case_id=case_id
+    )

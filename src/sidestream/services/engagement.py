@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer
 from sidestream.errors import InvalidDataError, NotFoundError
+from sidestream.i18n import N_
 from sidestream.services.accounts import RateLimitedError
 from sidestream.services.cases import changing
 from sidestream.store.models import Case, CaseFeedback, utcnow
@@ -71,7 +72,7 @@ def public_case(session: Session, slug: str) -> Case:
     """The case behind an open public page; a closed or unknown page is "not found"."""
     case = session.scalar(select(Case).where(Case.public_slug == slug))
     if case is None or not case.is_public:
-        raise NotFoundError("no public page with this address (it may have been closed)")
+        raise NotFoundError(N_("no public page with this address (it may have been closed)"))
     return case
 
 
@@ -103,13 +104,15 @@ def post_feedback(
     :class:`RateLimitedError` when this client (or everyone together) posted too much.
     """
     if not case.is_public:
-        raise NotFoundError("no public page with this address (it may have been closed)")
+        raise NotFoundError(N_("no public page with this address (it may have been closed)"))
     body = text.strip()
     who = name.strip()[:MAX_NAME_CHARS]
     if len(body) < 3 or len(body) > MAX_FEEDBACK_CHARS:
-        raise InvalidDataError(f"write between 3 and {MAX_FEEDBACK_CHARS} characters")
+        raise InvalidDataError(
+            N_("write between 3 and {max_feedback_chars} characters"), max_feedback_chars=MAX_FEEDBACK_CHARS
+        )
     if len(_LINK.findall(body)) > MAX_LINKS:
-        raise InvalidDataError(f"at most {MAX_LINKS} links per message")
+        raise InvalidDataError(N_("at most {max_links} links per message"), max_links=MAX_LINKS)
     now = now or utcnow()
     recent_client = session.scalar(
         select(func.count()).where(
@@ -120,7 +123,7 @@ def post_feedback(
     )
     if (recent_client or 0) >= PER_CLIENT:
         raise RateLimitedError(
-            "you have sent several messages just now: wait a few minutes and try again",
+            N_("you have sent several messages just now: wait a few minutes and try again"),
             int(PER_CLIENT_WINDOW.total_seconds()),
         )
     recent_case = session.scalar(
@@ -130,7 +133,8 @@ def post_feedback(
     )
     if (recent_case or 0) >= PER_CASE:
         raise RateLimitedError(
-            "this page receives many messages just now: try again later", int(PER_CASE_WINDOW.total_seconds())
+            N_("this page receives many messages just now: try again later"),
+            int(PER_CASE_WINDOW.total_seconds()),
         )
     row = CaseFeedback(case_id=case.id, name=who, text=body, client_key=client, created_at=now)
     session.add(row)
@@ -148,7 +152,9 @@ def team_feedback(session: Session, case: Case) -> list[CaseFeedback]:
 def _feedback(session: Session, case: Case, feedback_id: int) -> CaseFeedback:
     row = session.get(CaseFeedback, feedback_id)
     if row is None or row.case_id != case.id:
-        raise NotFoundError(f"case {case.id} has no feedback {feedback_id}")
+        raise NotFoundError(
+            N_("case {case_id} has no feedback {feedback_id}"), case_id=case.id, feedback_id=feedback_id
+        )
     return row
 
 
@@ -159,7 +165,9 @@ def answer_feedback(
     row = _feedback(session, case, feedback_id)
     text = answer.strip()
     if len(text) > MAX_FEEDBACK_CHARS:
-        raise InvalidDataError(f"an answer has at most {MAX_FEEDBACK_CHARS} characters")
+        raise InvalidDataError(
+            N_("an answer has at most {max_feedback_chars} characters"), max_feedback_chars=MAX_FEEDBACK_CHARS
+        )
     with changing(session, case, viewer, None, "answer_feedback") as change:
         change["before"] = {"feedback_id": row.id, "answer": row.answer, "hidden": row.hidden}
         if text:

@@ -25,6 +25,7 @@ from sidestream.errors import (
 )
 from sidestream.facilitation.catalogue import fold
 from sidestream.facilitation.experts import Needs, parse_topics, relevance
+from sidestream.i18n import N_
 from sidestream.knowledge.base import default_knowledge_base
 from sidestream.knowledge.reference import normalise_nace
 from sidestream.services import audit
@@ -66,11 +67,13 @@ class ExpertData(BaseModel):
 
 def _clean(data: ExpertData) -> dict[str, object]:
     if not data.consent:
-        raise InvalidDataError("an expert entry needs the person's consent to show their details")
+        raise InvalidDataError(N_("an expert entry needs the person's consent to show their details"))
     kb = default_knowledge_base()
     unknown = sorted(c for c in data.classes if c not in kb.classes)
     if unknown:
-        raise InvalidDataError(f"unknown resource classes {', '.join(unknown)}: use ids of the taxonomy")
+        raise InvalidDataError(
+            N_("unknown resource classes {unknown}: use ids of the taxonomy"), unknown=", ".join(unknown)
+        )
     sectors = []
     for code in data.sectors:
         code = code.strip()
@@ -80,7 +83,7 @@ def _clean(data: ExpertData) -> dict[str, object]:
         try:
             sectors.append(normalise_nace(code))
         except ValueError as exc:
-            raise InvalidDataError(f"sectors: {exc}") from None
+            raise InvalidDataError(N_("sectors: {reason}"), reason=exc) from None
     return {
         "name": data.name,
         "organisation": data.organisation,
@@ -105,7 +108,7 @@ def _state(expert: Expert) -> dict[str, object]:
 
 def _require_user(user: User | None) -> User:
     if user is None:
-        raise AuthenticationError("log in to use the expert directory")
+        raise AuthenticationError(N_("log in to use the expert directory"))
     return user
 
 
@@ -124,12 +127,12 @@ def create_expert(
     owner_id: int | None = actor.id
     if on_behalf:
         if not actor.is_admin:
-            raise PermissionDeniedError("only administrators add entries for other people")
+            raise PermissionDeniedError(N_("only administrators add entries for other people"))
         owner_id = for_user_id
         if owner_id is not None and session.get(User, owner_id) is None:
-            raise NotFoundError(f"no user with id {owner_id}")
+            raise NotFoundError(N_("no user with id {owner_id}"), owner_id=owner_id)
     if owner_id is not None and _has_entry(session, owner_id):
-        raise ConflictError("this account already has an expert entry: edit it instead")
+        raise ConflictError(N_("this account already has an expert entry: edit it instead"))
     expert = Expert(user_id=owner_id, consent_at=utcnow(), **_clean(data))
     session.add(expert)
     session.flush()
@@ -149,7 +152,7 @@ def get_expert(session: Session, user: User | None, expert_id: int) -> Expert:
     _require_user(user)
     expert = session.get(Expert, expert_id)
     if expert is None:
-        raise NotFoundError(f"no expert entry {expert_id}")
+        raise NotFoundError(N_("no expert entry {expert_id}"), expert_id=expert_id)
     return expert
 
 
@@ -161,7 +164,7 @@ def _require_manage(user: User | None, expert: Expert) -> User:
     actor = _require_user(user)
     if not can_manage(actor, expert):
         raise PermissionDeniedError(
-            "only the person themself and administrators may change or delete this entry"
+            N_("only the person themself and administrators may change or delete this entry")
         )
     return actor
 
@@ -177,7 +180,10 @@ def update_expert(
     expert = get_expert(session, user, expert_id)
     actor = _require_manage(user, expert)
     if expected_version is not None and expected_version != expert.version:
-        raise StaleWriteError(f"expert entry {expert.id} changed since you read it: reload and try again")
+        raise StaleWriteError(
+            N_("expert entry {expert_id} changed since you read it: reload and try again"),
+            expert_id=expert.id,
+        )
     for key, value in _clean(data).items():
         setattr(expert, key, value)
     expert.consent_at = utcnow()

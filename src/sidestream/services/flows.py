@@ -39,6 +39,7 @@ from sidestream.errors import (
     StaleWriteError,
     UnitError,
 )
+from sidestream.i18n import N_, Message
 from sidestream.knowledge.reference import ewc_entries, ewc_hazardous, normalise_ewc, normalise_nace
 from sidestream.services import audit
 from sidestream.services.confidentiality import flow_visible, organisation_visible, site_visible
@@ -144,23 +145,29 @@ def can_edit(viewer: Viewer, organisation_id: int) -> bool:
 
 
 def _require_edit(viewer: Viewer, organisation_id: int, what: str) -> None:
+    """``what`` is a catalog message (``N_("this flow")``), shown translated."""
     if not can_edit(viewer, organisation_id):
         raise PermissionDeniedError(
-            f"you may not change {what}: members change their own organisation's records,"
-            " facilitators and admins any in the region"
+            N_(
+                "you may not change {what}: members change their own organisation's records, "
+                "facilitators and admins any in the region"
+            ),
+            what=Message(what),
         )
 
 
 def _require_manager(viewer: Viewer, action: str) -> None:
     if not viewer.manages_region:
-        raise PermissionDeniedError(f"only the region's facilitators and admins may {action}")
+        raise PermissionDeniedError(
+            N_("only the region's facilitators and admins may {action}"), action=Message(action)
+        )
 
 
 # --- shared helpers ------------------------------------------------------------------
 
 
 @contextmanager
-def _optimistic(session: Session, what: str) -> Iterator[None]:
+def _optimistic(session: Session, what: Message) -> Iterator[None]:
     """Turn a lost optimistic-lock race into a :class:`StaleWriteError`.
 
     The version check before a write catches most conflicts; this catches the writer
@@ -172,11 +179,11 @@ def _optimistic(session: Session, what: str) -> Iterator[None]:
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
-            f"{what} was changed by someone else meanwhile: reload it and try again"
+            N_("{what} was changed by someone else meanwhile: reload it and try again"), what=what
         ) from None
 
 
-def _commit(session: Session, what: str) -> None:
+def _commit(session: Session, what: Message) -> None:
     with _optimistic(session, what):
         session.commit()
 
@@ -188,7 +195,7 @@ def _save_update(
     viewer: Viewer,
     region: Region,
     before: dict[str, Any],
-    what: str,
+    what: Message,
 ) -> None:
     """Write a changed row and its audit event (with the new version) — all or nothing."""
     with _optimistic(session, what):
@@ -197,11 +204,21 @@ def _save_update(
         session.commit()
 
 
-def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: str) -> None:
+def _named(msgid: str, ident: int | str) -> Message:
+    """ "flow 'f-1'" and the like, for messages that quote the record they refuse."""
+    return Message(msgid, {"id": ident})
+
+
+def _check_version(row: Flow | Organisation | Site, expected_version: int | None, what: Message) -> None:
     if expected_version is not None and row.version != expected_version:
         raise StaleWriteError(
-            f"{what} is at version {row.version}, not {expected_version}: someone changed it since"
-            " you read it; reload it and apply your change again"
+            N_(
+                "{what} is at version {version}, not {expected_version}: someone changed it "
+                "since you read it; reload it and apply your change again"
+            ),
+            what=what,
+            version=row.version,
+            expected_version=expected_version,
         )
 
 
@@ -220,7 +237,7 @@ def _nace(text: str | None) -> str | None:
     try:
         return normalise_nace(text)
     except ValueError as exc:
-        raise InvalidDataError(f"nace: {exc}") from None
+        raise InvalidDataError(N_("nace: {reason}"), reason=exc) from None
 
 
 def _like(text: str) -> str:
@@ -234,7 +251,11 @@ def _sorted(statement: Select[Any], sort: str, columns: Mapping[str, Any], tie: 
     column = columns.get(name)
     if column is None:
         choices = ", ".join(sorted(columns))
-        raise InvalidDataError(f"cannot sort by {name!r}: use one of {choices} (prefix - for descending)")
+        raise InvalidDataError(
+            N_("cannot sort by {name!r}: use one of {choices} (prefix - for descending)"),
+            name=name,
+            choices=choices,
+        )
     order = column.desc() if descending else column.asc()
     return statement.order_by(order.nulls_last(), tie)
 
@@ -243,7 +264,7 @@ def _one_or_missing(
     session: Session,
     statement: Select[RowT],
     visible: Callable[[RowT], bool],
-    missing: str,
+    missing: Message,
 ) -> RowT:
     row = session.scalar(statement)
     if row is None or not visible(row):
@@ -275,7 +296,11 @@ def list_organisations(
             kind = ActorType(actor_type).value
         except ValueError:
             choices = ", ".join(a.value for a in ActorType)
-            raise InvalidDataError(f"unknown actor type {actor_type!r}: use one of {choices}") from None
+            raise InvalidDataError(
+                N_("unknown actor type {actor_type!r}: use one of {choices}"),
+                actor_type=actor_type,
+                choices=choices,
+            ) from None
         statement = statement.where(Organisation.actor_type == kind)
     statement = _sorted(statement, sort, ORGANISATION_SORTS, Organisation.id)
     return paginate(session, statement, page, per_page)
@@ -303,8 +328,11 @@ def visible_flow_counts(
     return {int(org): int(n) for org, n in session.execute(statement)}
 
 
-def _organisation_missing(region: Region, organisation_id: int) -> str:
-    return f"no organisation {organisation_id} in region {region.slug}"
+def _organisation_missing(region: Region, organisation_id: int) -> Message:
+    return Message(
+        N_("no organisation {organisation_id} in region {region}"),
+        {"organisation_id": organisation_id, "region": region.slug},
+    )
 
 
 def get_organisation(session: Session, region: Region, viewer: Viewer, organisation_id: int) -> Organisation:
@@ -323,7 +351,7 @@ def create_organisation(
     session: Session, region: Region, viewer: Viewer, data: NewOrganisation
 ) -> Organisation:
     """Add an organisation to the region (facilitators and admins)."""
-    _require_manager(viewer, "add organisations")
+    _require_manager(viewer, N_("add organisations"))
     _check_organisation_name(session, region, data.name)
     organisation = Organisation(
         region_id=region.id, name=data.name, actor_type=data.actor_type.value, nace=_nace(data.nace)
@@ -343,7 +371,11 @@ def _check_organisation_name(
     statement = select(Organisation.id).where(Organisation.region_id == region.id, Organisation.name == name)
     found = session.scalar(statement)
     if found is not None and found != other_than:
-        raise ConflictError(f"an organisation named {name!r} already exists in region {region.slug}")
+        raise ConflictError(
+            N_("an organisation named {name!r} already exists in region {region}"),
+            name=name,
+            region=region.slug,
+        )
 
 
 def update_organisation(
@@ -356,8 +388,8 @@ def update_organisation(
     expected_version: int | None,
 ) -> Organisation:
     organisation = get_organisation(session, region, viewer, organisation_id)
-    _require_edit(viewer, organisation.id, "this organisation")
-    _check_version(organisation, expected_version, f"organisation {organisation_id}")
+    _require_edit(viewer, organisation.id, N_("this organisation"))
+    _check_version(organisation, expected_version, _named(N_("organisation {id}"), organisation_id))
     values = changes.model_dump(exclude_unset=True)
     if values.get("name") is None:
         values.pop("name", None)
@@ -372,7 +404,13 @@ def update_organisation(
     before = audit.snapshot(organisation)
     if _apply(organisation, values):
         _save_update(
-            session, organisation, "organisation", viewer, region, before, f"organisation {organisation_id}"
+            session,
+            organisation,
+            "organisation",
+            viewer,
+            region,
+            before,
+            _named(N_("organisation {id}"), organisation_id),
         )
     return organisation
 
@@ -387,8 +425,8 @@ def delete_organisation(
 ) -> None:
     """Remove an organisation with its sites and flows (facilitators and admins)."""
     organisation = get_organisation(session, region, viewer, organisation_id)
-    _require_manager(viewer, "remove organisations")
-    _check_version(organisation, expected_version, f"organisation {organisation_id}")
+    _require_manager(viewer, N_("remove organisations"))
+    _check_version(organisation, expected_version, _named(N_("organisation {id}"), organisation_id))
     flows = session.scalars(select(Flow).where(Flow.organisation_id == organisation.id)).all()
     for flow in flows:
         _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
@@ -400,7 +438,7 @@ def delete_organisation(
     for flow in flows:
         session.delete(flow)
     session.delete(organisation)
-    _commit(session, f"organisation {organisation_id}")
+    _commit(session, _named(N_("organisation {id}"), organisation_id))
 
 
 # --- sites ---------------------------------------------------------------------------
@@ -435,7 +473,7 @@ def get_site(session: Session, region: Region, viewer: Viewer, site_id: int) -> 
     )
     site = session.scalar(statement)
     if site is None:
-        raise NotFoundError(f"no site {site_id} in region {region.slug}")
+        raise NotFoundError(N_("no site {site_id} in region {region}"), site_id=site_id, region=region.slug)
     return site
 
 
@@ -447,7 +485,7 @@ def _organisation_in_region(session: Session, region: Region, organisation_id: i
 
 
 def create_site(session: Session, region: Region, viewer: Viewer, data: NewSite) -> Site:
-    _require_edit(viewer, data.organisation_id, "this organisation's sites")
+    _require_edit(viewer, data.organisation_id, N_("this organisation's sites"))
     organisation = _organisation_in_region(session, region, data.organisation_id)
     _check_site_name(session, organisation.id, data.name)
     site = Site(organisation_id=organisation.id, name=data.name, lat=data.lat, lon=data.lon)
@@ -464,7 +502,7 @@ def _check_site_name(
     statement = select(Site.id).where(Site.organisation_id == organisation_id, Site.name == name)
     found = session.scalar(statement)
     if found is not None and found != other_than:
-        raise ConflictError(f"the organisation already has a site named {name!r}")
+        raise ConflictError(N_("the organisation already has a site named {name!r}"), name=name)
 
 
 def update_site(
@@ -477,14 +515,14 @@ def update_site(
     expected_version: int | None,
 ) -> Site:
     site = get_site(session, region, viewer, site_id)
-    _require_edit(viewer, site.organisation_id, "this site")
-    _check_version(site, expected_version, f"site {site_id}")
+    _require_edit(viewer, site.organisation_id, N_("this site"))
+    _check_version(site, expected_version, _named(N_("site {id}"), site_id))
     values = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in values:
         _check_site_name(session, site.organisation_id, values["name"], other_than=site.id)
     before = audit.snapshot(site)
     if _apply(site, values):
-        _save_update(session, site, "site", viewer, region, before, f"site {site_id}")
+        _save_update(session, site, "site", viewer, region, before, _named(N_("site {id}"), site_id))
     return site
 
 
@@ -498,15 +536,15 @@ def delete_site(
 ) -> None:
     """Remove a site and the flows at it."""
     site = get_site(session, region, viewer, site_id)
-    _require_edit(viewer, site.organisation_id, "this site")
-    _check_version(site, expected_version, f"site {site_id}")
+    _require_edit(viewer, site.organisation_id, N_("this site"))
+    _check_version(site, expected_version, _named(N_("site {id}"), site_id))
     flows = session.scalars(select(Flow).where(Flow.site_id == site.id)).all()
     for flow in flows:
         _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
         session.delete(flow)
     _audit(session, "delete", "site", site, viewer, region, before=audit.snapshot(site))
     session.delete(site)
-    _commit(session, f"site {site_id}")
+    _commit(session, _named(N_("site {id}"), site_id))
 
 
 # --- flows ---------------------------------------------------------------------------
@@ -579,11 +617,13 @@ def _enum(kind: type[EnumT], value: EnumT | str, name: str) -> EnumT:
         return kind(value)
     except ValueError:
         choices = ", ".join(member.value for member in kind)
-        raise InvalidDataError(f"unknown {name} {value!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown {name} {value!r}: use one of {choices}"), name=name, value=value, choices=choices
+        ) from None
 
 
-def _flow_missing(region: Region, what: int | str) -> str:
-    return f"no flow {what} in region {region.slug}"
+def _flow_missing(region: Region, what: int | str) -> Message:
+    return Message(N_("no flow {flow} in region {region}"), {"flow": what, "region": region.slug})
 
 
 def _visible_flow(viewer: Viewer) -> Callable[[Flow], bool]:
@@ -639,25 +679,25 @@ def derived_flow_values(values: Mapping[str, Any]) -> dict[str, Any]:
         try:
             code, _starred = normalise_ewc(str(ewc))
         except ValueError as exc:
-            raise InvalidDataError(f"ewc: {exc}") from None
+            raise InvalidDataError(N_("ewc: {reason}"), reason=exc) from None
         if code not in ewc_entries():
-            raise InvalidDataError(f"ewc: {code} is not an entry of the EU List of Waste")
+            raise InvalidDataError(N_("ewc: {code} is not an entry of the EU List of Waste"), code=code)
         out["ewc"], out["hazardous"] = code, ewc_hazardous(code)
     quantity, unit = values.get("quantity"), values.get("unit") or None
     out["quantity"], out["unit"] = quantity, unit
     out["annual_quantity"], out["annual_unit"] = None, None
     if quantity is not None:
         if unit is None:
-            raise InvalidDataError("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h")
+            raise InvalidDataError(N_("a quantity needs a unit, e.g. t/yr, MWh/yr, MW or m3/h"))
         try:
             amount = to_canonical(float(quantity), unit)
         except UnitError as exc:
-            raise InvalidDataError(f"unit: {exc}") from None
+            raise InvalidDataError(N_("unit: {reason}"), reason=exc) from None
         out["annual_quantity"], out["annual_unit"] = amount.canonical_value, amount.canonical_unit
     try:
         out["months_mask"] = parse_months(values.get("months"))
     except MonthsError as exc:
-        raise InvalidDataError(f"months: {exc}") from None
+        raise InvalidDataError(N_("months: {reason}"), reason=exc) from None
     return out
 
 
@@ -666,15 +706,23 @@ def _place(session: Session, region: Region, organisation_id: int, site_id: int)
     _organisation_in_region(session, region, organisation_id)
     site = session.get(Site, site_id)
     if site is None or site.organisation_id != organisation_id:
-        raise NotFoundError(f"organisation {organisation_id} has no site {site_id}")
+        raise NotFoundError(
+            N_("organisation {organisation_id} has no site {site_id}"),
+            organisation_id=organisation_id,
+            site_id=site_id,
+        )
 
 
 def create_flow(session: Session, region: Region, viewer: Viewer, data: NewFlow) -> Flow:
-    _require_edit(viewer, data.organisation_id, "this organisation's flows")
+    _require_edit(viewer, data.organisation_id, N_("this organisation's flows"))
     _place(session, region, data.organisation_id, data.site_id)
     key = data.key or f"f-{secrets.token_hex(5)}"
     if session.scalar(select(Flow.id).where(Flow.region_id == region.id, Flow.key == key)) is not None:
-        raise ConflictError(f"flow id {key!r} is already used in region {region.slug}: choose another")
+        raise ConflictError(
+            N_("flow id {key!r} is already used in region {region}: choose another"),
+            key=key,
+            region=region.slug,
+        )
     entered = data.model_dump()
     flow = Flow(
         region_id=region.id,
@@ -736,22 +784,22 @@ def update_flow(
     check, for operator tools only.)
     """
     flow = get_flow(session, region, viewer, flow_id)
-    _require_edit(viewer, flow.organisation_id, "this flow")
-    _check_version(flow, expected_version, f"flow {flow.key!r}")
+    _require_edit(viewer, flow.organisation_id, N_("this flow"))
+    _check_version(flow, expected_version, _named(N_("flow {id!r}"), flow.key))
     given = changes.model_dump(exclude_unset=True, mode="json")  # enums as their values
     for name in _REQUIRED_FLOW_FIELDS:
         if name in given and given[name] is None:
-            raise InvalidDataError(f"{name} cannot be empty")
+            raise InvalidDataError(N_("{name} cannot be empty"), name=name)
     state = {**_flow_state(flow), **given}
     if state["organisation_id"] != flow.organisation_id:
-        _require_edit(viewer, state["organisation_id"], "flows of the organisation you move it to")
+        _require_edit(viewer, state["organisation_id"], N_("flows of the organisation you move it to"))
     if (state["organisation_id"], state["site_id"]) != (flow.organisation_id, flow.site_id):
         _place(session, region, state["organisation_id"], state["site_id"])
     values = {k: v for k, v in state.items() if k not in ("ewc", "quantity", "unit", "months")}
     values.update(derived_flow_values(state))
     before = audit.snapshot(flow)
     if _apply(flow, values):
-        _save_update(session, flow, "flow", viewer, region, before, f"flow {flow.key!r}")
+        _save_update(session, flow, "flow", viewer, region, before, _named(N_("flow {id!r}"), flow.key))
         flow = _reloaded(session, region, flow.id)
     return flow
 
@@ -765,11 +813,11 @@ def delete_flow(
     expected_version: int | None = None,
 ) -> None:
     flow = get_flow(session, region, viewer, flow_id)
-    _require_edit(viewer, flow.organisation_id, "this flow")
-    _check_version(flow, expected_version, f"flow {flow.key!r}")
+    _require_edit(viewer, flow.organisation_id, N_("this flow"))
+    _check_version(flow, expected_version, _named(N_("flow {id!r}"), flow.key))
     _audit(session, "delete", "flow", flow, viewer, region, before=audit.snapshot(flow))
     session.delete(flow)
-    _commit(session, f"flow {flow.key!r}")
+    _commit(session, _named(N_("flow {id!r}"), flow.key))
 
 
 def _audit(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from sidestream.domain.visibility import Viewer, can_see
 from sidestream.errors import PermissionDeniedError, StoreError
+from sidestream.i18n import N_, Message
 from sidestream.io import FlowTable, Problem, read_flow_table
 from sidestream.io.flow_table import ProblemList
 from sidestream.services import audit
@@ -104,7 +105,9 @@ def import_flow_table(
     """
     if viewer is not None:
         if not viewer.manages_region:
-            raise PermissionDeniedError("only the region's facilitators and admins may import flow tables")
+            raise PermissionDeniedError(
+                N_("only the region's facilitators and admins may import flow tables")
+            )
         user_id = viewer.user_id if user_id is None else user_id
     table = table_or_path if isinstance(table_or_path, FlowTable) else read_flow_table(table_or_path)
     report = ImportReport(
@@ -127,7 +130,7 @@ def import_flow_table(
     except SQLAlchemyError as exc:
         session.rollback()
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreError(f"the import failed and nothing was saved: {reason}") from exc
+        raise StoreError(N_("the import failed and nothing was saved: {reason}"), reason=reason) from exc
     except BaseException:
         session.rollback()
         raise
@@ -161,10 +164,12 @@ def _without_hidden_keys(
     for record in records:
         if record["id"] in hidden:
             problems.append(
-                Problem(
+                Problem.of(
                     record["row"],
                     "id",
-                    f"id {record['id']!r} cannot be used here; choose another id",
+                    Message(
+                        N_("id {flow_id!r} cannot be used here; choose another id"), {"flow_id": record["id"]}
+                    ),
                     "error",
                 )
             )
@@ -179,7 +184,12 @@ def _checked_records(table: FlowTable, problems: list[Problem]) -> list[dict[str
     for raw in table.frame.to_dict("records"):
         record = {str(k): _plain(v) for k, v in raw.items()}
         too_long = [
-            Problem(record["row"], column, f"{column} is longer than {limit} characters", "error")
+            Problem.of(
+                record["row"],
+                column,
+                Message(N_("{column} is longer than {limit} characters"), {"column": column, "limit": limit}),
+                "error",
+            )
             for column, limit in MAX_LENGTHS.items()
             if len(str(record.get(column) or "")) > limit
         ]
@@ -261,8 +271,8 @@ class _Writer:
         first = self.first_row.setdefault(key, row)
         return None if first == row else first
 
-    def _warn(self, row: int, column: str, message: str) -> None:
-        self.report.problems.append(Problem(row, column, message, "warning"))
+    def _warn(self, row: int, column: str, message: Message) -> None:
+        self.report.problems.append(Problem.of(row, column, message, "warning"))
 
     def _organisation(self, record: dict[str, Any]) -> Organisation:
         """The row's organisation; its type and main NACE come from its first row here.
@@ -288,8 +298,9 @@ class _Writer:
         if first is not None:  # an earlier row of this file already set it
             if organisation.actor_type != record["actor_type"]:
                 here, there = record["actor_type"], organisation.actor_type
-                message = f"{name!r} is a {here} here but a {there} on row {first}; row {first} wins"
-                self._warn(record["row"], "actor_type", message)
+                message = N_("{name!r} is a {here} here but a {there} on row {first}; row {first} wins")
+                params = {"name": name, "here": here, "there": there, "first": first}
+                self._warn(record["row"], "actor_type", Message(message, params))
             return organisation
         differs = {k: v for k, v in wanted.items() if getattr(organisation, k) != v}
         if differs:
@@ -321,10 +332,12 @@ class _Writer:
         if not differs:
             return site
         if first is not None:
-            what = "coordinates" if {"lat", "lon"} & differs.keys() else "NACE code"
-            self._warn(
-                record["row"], "site", f"site {name!r} has other {what} than on row {first}; row {first} wins"
+            other = (
+                N_("site {name!r} has other coordinates than on row {first}; row {first} wins")
+                if {"lat", "lon"} & differs.keys()
+                else N_("site {name!r} has other NACE code than on row {first}; row {first} wins")
             )
+            self._warn(record["row"], "site", Message(other, {"name": name, "first": first}))
             return site
         before = audit.snapshot(site)
         for k, v in differs.items():

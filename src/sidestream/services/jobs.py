@@ -82,7 +82,8 @@ def create_job(
     """A queued job owned by ``user``. Commits."""
     if payload is not None and len(payload) > MAX_UPLOAD_BYTES:
         raise InvalidDataError(
-            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it into several files"
+            N_("the file is larger than {max_upload_bytes} MB: split it into several files"),
+            max_upload_bytes=MAX_UPLOAD_BYTES // (1024 * 1024),
         )
     job = Job(
         kind=kind.value, region_id=region.id if region else None, created_by=user.id,
@@ -98,7 +99,7 @@ def get_job(session: Session, user: User | None, job_id: int) -> Job:
     that does not exist (ids reveal nothing)."""
     job = session.get(Job, job_id)
     if job is None or user is None or job.created_by != user.id:
-        raise NotFoundError(f"no job {job_id}")
+        raise NotFoundError(N_("no job {job_id}"), job_id=job_id)
     return job
 
 
@@ -201,11 +202,11 @@ def _creator_view(session: Session, job: Job) -> tuple[Region, Viewer]:
     """The job's region and its creator's rights there, read afresh (a role taken
     away since the job was queued counts)."""
     if job.region_id is None:
-        raise InvalidDataError("this job has no region")
+        raise InvalidDataError(N_("this job has no region"))
     region = session.get(Region, job.region_id)
     user = session.get(User, job.created_by)
     if region is None or user is None:
-        raise NotFoundError("the job's region or user no longer exists")
+        raise NotFoundError(N_("the job's region or user no longer exists"))
     return region, viewer_for(session, user, region)
 
 

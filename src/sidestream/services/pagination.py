@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sidestream.errors import InvalidDataError
+from sidestream.i18n import N_
 
 T = TypeVar("T")
 MAX_PER_PAGE = 500
@@ -41,9 +42,13 @@ class Page(Generic[T]):
 
 def check_paging(page: int, per_page: int) -> None:
     if page < 1:
-        raise InvalidDataError(f"page {page} does not exist: pages start at 1")
+        raise InvalidDataError(N_("page {page} does not exist: pages start at 1"), page=page)
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidDataError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
+        raise InvalidDataError(
+            N_("per_page must be between 1 and {max_per_page}, not {per_page}"),
+            max_per_page=MAX_PER_PAGE,
+            per_page=per_page,
+        )
 
 
 def paginate(session: Session, statement: Select[Any], page: int, per_page: int) -> Page[Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import InvalidDataError
 from sidestream.evaluation.parameters import GRIDS, Origin, Parameters, default_parameters
+from sidestream.i18n import N_
 from sidestream.services import audit
 from sidestream.services.accounts import require_role
 from sidestream.store.models import ParameterOverride, Region, Synergy
@@ -68,7 +69,7 @@ def synergy_parameters(session: Session, region: Region, synergy: Synergy) -> Pa
 
 def _normalise(overrides: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     if len(overrides) > MAX_OVERRIDES:
-        raise InvalidDataError(f"at most {MAX_OVERRIDES} overrides")
+        raise InvalidDataError(N_("at most {max_overrides} overrides"), max_overrides=MAX_OVERRIDES)
     out: dict[str, dict[str, Any]] = {}
     for key, raw in overrides.items():
         spec = dict(raw) if isinstance(raw, Mapping) else {"value": raw}
@@ -89,7 +90,7 @@ def replace_overrides(
     engine first (unknown key, wrong dimension, choice not offered): a bad one is an
     ``InvalidDataError`` naming it, and nothing is written.
     """
-    require_role(viewer, Role.FACILITATOR, "change evaluation parameters")
+    require_role(viewer, Role.FACILITATOR, N_("change evaluation parameters"))
     specs = _normalise(overrides)
     base = region_parameters(session, region) if synergy is not None else default_parameters()
     origin: Origin = "synergy" if synergy is not None else "region"

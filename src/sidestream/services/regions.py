@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sidestream.errors import ConflictError, InvalidDataError, NotFoundError
+from sidestream.i18n import N_
 from sidestream.services import audit
 from sidestream.store.models import Region
 
@@ -28,8 +29,11 @@ def check_slug(slug: str) -> str:
     """
     if not _SLUG.match(slug):
         raise InvalidDataError(
-            f"region slug {slug!r} is not valid: use 1-80 lower-case letters, digits and hyphens,"
-            " e.g. 'helgeland' or 'mo-i-rana'"
+            N_(
+                "region slug {slug!r} is not valid: use 1-80 lower-case letters, digits and "
+                "hyphens, e.g. 'helgeland' or 'mo-i-rana'"
+            ),
+            slug=slug,
         )
     return slug
 
@@ -37,7 +41,7 @@ def check_slug(slug: str) -> str:
 def get_region(session: Session, slug: str) -> Region:
     region = session.scalar(select(Region).where(Region.slug == slug))
     if region is None:
-        raise NotFoundError(f"no region {slug!r}: create it first (or check the spelling)")
+        raise NotFoundError(N_("no region {slug!r}: create it first (or check the spelling)"), slug=slug)
     return region
 
 
@@ -66,9 +70,11 @@ def create_region(
     """
     check_slug(slug)
     if find_region(session, slug) is not None:
-        raise ConflictError(f"region {slug!r} already exists")
+        raise ConflictError(N_("region {slug!r} already exists"), slug=slug)
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        raise InvalidDataError(f"country {country!r} must be an ISO 3166 alpha-2 code such as NO or DK")
+        raise InvalidDataError(
+            N_("country {country!r} must be an ISO 3166 alpha-2 code such as NO or DK"), country=country
+        )
     region = Region(
         slug=slug,
         name=(name or slug.replace("-", " ").title()).strip(),

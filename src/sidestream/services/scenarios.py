@@ -36,7 +36,7 @@ from sidestream.errors import (
     PermissionDeniedError,
     SidestreamError,
 )
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, normalise_lang
 from sidestream.optimise.network import OptimiseParams
 from sidestream.optimise.scenarios import ScenarioSpec, compare, run_scenario
 from sidestream.services import audit
@@ -89,12 +89,14 @@ def _flow_facts(session: Session, region: Region) -> dict[str, FlowFacts]:
 
 def _require_manager(viewer: Viewer) -> None:
     if not viewer.manages_region:
-        raise PermissionDeniedError("only the region's facilitators and admins may run and change scenarios")
+        raise PermissionDeniedError(
+            N_("only the region's facilitators and admins may run and change scenarios")
+        )
 
 
 def _require_member(viewer: Viewer) -> None:
     if viewer.role is None:
-        raise PermissionDeniedError("scenarios are shown to members of the region; log in as one")
+        raise PermissionDeniedError(N_("scenarios are shown to members of the region; log in as one"))
 
 
 def _ref(secret: str, region_id: int, link_id: str) -> str:
@@ -176,7 +178,7 @@ def _spec(raw: dict[str, Any] | ScenarioSpec) -> ScenarioSpec:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InvalidDataError(f"scenario {where}: {first['msg']}") from None
+        raise InvalidDataError(N_("scenario {where}: {msg}"), where=where, msg=first["msg"]) from None
 
 
 def optimise_region(
@@ -216,10 +218,10 @@ def create_scenario(
     _require_manager(viewer)
     name = name.strip()
     if not name:
-        raise InvalidDataError("a scenario needs a name")
+        raise InvalidDataError(N_("a scenario needs a name"))
     checked = _spec(spec)
     if session.scalar(select(Scenario.id).where(Scenario.region_id == region.id, Scenario.name == name)):
-        raise ConflictError(f"the region already has a scenario named {name!r}")
+        raise ConflictError(N_("the region already has a scenario named {name!r}"), name=name)
     scenario = Scenario(region_id=region.id, name=name, spec=checked.model_dump(mode="json"),
                         created_by=viewer.user_id)  # fmt: skip
     session.add(scenario)
@@ -233,7 +235,9 @@ def create_scenario(
 def _get(session: Session, region: Region, scenario_id: int) -> Scenario:
     scenario = session.get(Scenario, scenario_id)
     if scenario is None or scenario.region_id != region.id:
-        raise NotFoundError(f"no scenario {scenario_id} in region {region.slug}")
+        raise NotFoundError(
+            N_("no scenario {scenario_id} in region {region}"), scenario_id=scenario_id, region=region.slug
+        )
     return scenario
 
 

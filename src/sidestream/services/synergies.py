@@ -30,7 +30,7 @@ from sidestream.errors import (
     PermissionDeniedError,
     StaleWriteError,
 )
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, normalise_lang
 from sidestream.services import audit
 from sidestream.services.accounts import has_role, require_role
 from sidestream.services.matching import (
@@ -67,7 +67,7 @@ def _not_found(synergy_id: int, region: Region) -> NotFoundError:
 
 def get_synergy(session: Session, region: Region, viewer: Viewer, synergy_id: int) -> Synergy:
     """The synergy if the viewer is a region member who may see one of its flows."""
-    require_role(viewer, Role.VIEWER, "see saved synergies")
+    require_role(viewer, Role.VIEWER, N_("see saved synergies"))
     synergy = session.get(Synergy, synergy_id)
     if synergy is None or synergy.region_id != region.id:
         raise _not_found(synergy_id, region)
@@ -87,7 +87,7 @@ def list_synergies(
     limit: int = 50,
 ) -> tuple[list[Synergy], int]:
     """The region's synergies the viewer may see (newest first) and their number."""
-    require_role(viewer, Role.VIEWER, "see saved synergies")
+    require_role(viewer, Role.VIEWER, N_("see saved synergies"))
     supply, demand = aliased(Flow), aliased(Flow)
     where: list[ColumnElement[bool]] = [
         Synergy.region_id == region.id,
@@ -234,9 +234,9 @@ def save_synergy(
     result. The viewer must be a member (or higher) and see at least one side; a
     side they may not see needs the ``match_ref`` that proves it came from a match.
     """
-    require_role(viewer, Role.MEMBER, "save a synergy")
+    require_role(viewer, Role.MEMBER, N_("save a synergy"))
     if supply_flow_id is None and demand_flow_id is None:
-        raise InvalidDataError("give supply_flow_id and demand_flow_id, or one of them and match_ref")
+        raise InvalidDataError(N_("give supply_flow_id and demand_flow_id, or one of them and match_ref"))
     flows = region_flow_access(session, region)
 
     def missing() -> NotFoundError:
@@ -269,7 +269,7 @@ def save_synergy(
     if session.scalar(
         select(Synergy.id).where(Synergy.supply_flow_id == s.pk, Synergy.demand_flow_id == d.pk)
     ):
-        raise ConflictError("this pair is already saved as a synergy")
+        raise ConflictError(N_("this pair is already saved as a synergy"))
     record = pair_record(session, region, supply, demand, lang) or {}
     synergy = Synergy(
         region_id=region.id,
@@ -290,7 +290,7 @@ def save_synergy(
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise ConflictError("this pair is already saved as a synergy") from None
+        raise ConflictError(N_("this pair is already saved as a synergy")) from None
     return synergy
 
 
@@ -332,15 +332,25 @@ def set_status(
         new = SynergyStatus(status)
     except ValueError:
         choices = ", ".join(s.value for s in SynergyStatus)
-        raise InvalidDataError(f"unknown synergy status {status!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown synergy status {status!r}: use one of {choices}"), status=status, choices=choices
+        ) from None
     if not _may_edit(session, synergy, viewer):
         raise PermissionDeniedError(
-            "only facilitators, the person who saved it and the organisations involved may change its status"
+            N_(
+                "only facilitators, the person who saved it and the organisations involved may "
+                "change its status"
+            )
         )
     if expected_version is not None and expected_version != synergy.version:
         raise StaleWriteError(
-            f"synergy {synergy.id} changed since you read it (version {expected_version}, now"
-            f" {synergy.version}): reload and try again"
+            N_(
+                "synergy {synergy_id} changed since you read it (version {expected_version}, now "
+                "{version}): reload and try again"
+            ),
+            synergy_id=synergy.id,
+            expected_version=expected_version,
+            version=synergy.version,
         )
     before = _synergy_state(synergy)
     synergy.status = new.value
@@ -353,17 +363,20 @@ def set_status(
     except StaleDataError:
         session.rollback()
         raise StaleWriteError(
-            f"synergy {synergy.id} was changed by someone else: reload and try again"
+            N_("synergy {synergy_id} was changed by someone else: reload and try again"),
+            synergy_id=synergy.id,
         ) from None
     return synergy
 
 
 def add_comment(session: Session, synergy: Synergy, viewer: Viewer, text: str) -> SynergyComment:
     """Add a comment; members (or higher) who may see the synergy may. Commits."""
-    require_role(viewer, Role.MEMBER, "comment on a synergy")
+    require_role(viewer, Role.MEMBER, N_("comment on a synergy"))
     body = text.strip()
     if not body or len(body) > MAX_COMMENT_CHARS:
-        raise InvalidDataError(f"a comment needs 1 to {MAX_COMMENT_CHARS} characters")
+        raise InvalidDataError(
+            N_("a comment needs 1 to {max_comment_chars} characters"), max_comment_chars=MAX_COMMENT_CHARS
+        )
     comment = SynergyComment(synergy_id=synergy.id, user_id=viewer.user_id, text=body)
     session.add(comment)
     session.commit()

@@ -45,7 +45,7 @@ from sidestream.domain.visibility import Role, Viewer, can_see
 from sidestream.errors import ConflictError, InvalidDataError, NotFoundError, PermissionDeniedError
 from sidestream.facilitation import workshops as rules
 from sidestream.facilitation.workshops import Action, Phase, Stake, VoteRules
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, Message, normalise_lang
 from sidestream.matching import MatchParams
 from sidestream.services import audit
 from sidestream.services import flows as flow_service
@@ -240,7 +240,7 @@ def actor_for(
             if viewer.manages_region:
                 return Actor(workshop, region, viewer, user=user)
     if participant is None and user is None:
-        raise AuthenticationError("join the workshop with its code, or log in as a facilitator")
+        raise AuthenticationError(N_("join the workshop with its code, or log in as a facilitator"))
     raise _missing(workshop_id)
 
 
@@ -250,7 +250,7 @@ def _require(actor: Actor, action: Action) -> None:
 
 def _require_facilitator(actor: Actor, what: str) -> None:
     if not actor.is_facilitator:
-        raise PermissionDeniedError(f"only the workshop's facilitators may {what}")
+        raise PermissionDeniedError(N_("only the workshop's facilitators may {what}"), what=Message(what))
 
 
 def _touch(session: Session, workshop: Workshop) -> None:
@@ -277,11 +277,11 @@ def create_workshop(
 ) -> Workshop:
     """A workshop with its groups, agenda and a fresh join code. Facilitators only."""
     if not viewer.manages_region:
-        raise PermissionDeniedError("only the region's facilitators and admins may create workshops")
+        raise PermissionDeniedError(N_("only the region's facilitators and admins may create workshops"))
     rules.VoteRules(data.vote_budget, data.max_votes_per_idea)  # checks the pair
     names = [g for g in (n.strip() for n in data.groups) if g]
     if len(set(names)) != len(names):
-        raise InvalidDataError("two groups have the same name: give each table its own")
+        raise InvalidDataError(N_("two groups have the same name: give each table its own"))
 
     def taken(code: str) -> bool:
         return session.scalar(select(Workshop.id).where(Workshop.join_code == code)) is not None
@@ -308,7 +308,7 @@ def create_workshop(
         session.commit()
     except IntegrityError:  # the unique index caught a code taken meanwhile
         session.rollback()
-        raise ConflictError("the join code was taken meanwhile: try again") from None
+        raise ConflictError(N_("the join code was taken meanwhile: try again")) from None
     return workshop
 
 
@@ -316,8 +316,8 @@ def list_workshops(session: Session, region: Region, viewer: Viewer) -> list[Wor
     """The region's workshops, newest first (any member of the region may list them)."""
     if viewer.role is None:
         if viewer.anonymous:
-            raise AuthenticationError("log in to see the region's workshops")
-        raise PermissionDeniedError("only members of the region may see its workshops")
+            raise AuthenticationError(N_("log in to see the region's workshops"))
+        raise PermissionDeniedError(N_("only members of the region may see its workshops"))
     rows = session.scalars(
         select(Workshop).where(Workshop.region_id == region.id).order_by(Workshop.id.desc())
     ).all()
@@ -363,19 +363,23 @@ def join(session: Session, code: str, name: str, organisation: str, *, actor_typ
     organisation is not until the facilitator says so."""
     clean_name, clean_org = name.strip(), organisation.strip()
     if not clean_name or len(clean_name) > 200:
-        raise InvalidDataError("give your name (1 to 200 characters)")
+        raise InvalidDataError(N_("give your name (1 to 200 characters)"))
     if not clean_org or len(clean_org) > 200:
-        raise InvalidDataError("give your organisation (1 to 200 characters)")
+        raise InvalidDataError(N_("give your organisation (1 to 200 characters)"))
     try:
         kind = ActorType(actor_type)
     except ValueError:
         choices = ", ".join(a.value for a in ActorType)
-        raise InvalidDataError(f"unknown kind of organisation {actor_type!r}: use one of {choices}") from None
+        raise InvalidDataError(
+            N_("unknown kind of organisation {actor_type!r}: use one of {choices}"),
+            actor_type=actor_type,
+            choices=choices,
+        ) from None
     workshop = session.scalar(select(Workshop).where(Workshop.join_code == rules.check_join_code(code)))
     if workshop is None:
-        raise NotFoundError("no workshop has this code: check the code on the screen")
+        raise NotFoundError(N_("no workshop has this code: check the code on the screen"))
     if workshop.phase == Phase.CLOSED.value:
-        raise ConflictError("this workshop is closed: ask the facilitator for the outcome report")
+        raise ConflictError(N_("this workshop is closed: ask the facilitator for the outcome report"))
     org = session.scalar(
         select(Organisation).where(
             Organisation.region_id == workshop.region_id, func.lower(Organisation.name) == clean_org.lower()
@@ -423,7 +427,7 @@ def _smallest_group(session: Session, workshop: Workshop) -> int | None:
 def set_phase(session: Session, actor: Actor, phase: Phase | str, *, locked: bool | None = None) -> Workshop:
     """Move to ``phase`` (forward locks the earlier work, back reopens it); closing
     stamps ``closed_at``. ``locked`` freezes the board without changing the phase."""
-    _require_facilitator(actor, "change the phase")
+    _require_facilitator(actor, N_("change the phase"))
     workshop = actor.workshop
     new = rules.parse_phase(phase)
     before = {"phase": workshop.phase, "locked": workshop.locked}
@@ -441,13 +445,13 @@ def set_phase(session: Session, actor: Actor, phase: Phase | str, *, locked: boo
 
 
 def add_group(session: Session, actor: Actor, name: str) -> WorkshopGroup:
-    _require_facilitator(actor, "add groups")
+    _require_facilitator(actor, N_("add groups"))
     clean = name.strip()
     if not clean or len(clean) > 100:
-        raise InvalidDataError("a group needs a name of 1 to 100 characters")
+        raise InvalidDataError(N_("a group needs a name of 1 to 100 characters"))
     existing = groups(session, actor.workshop)
     if any(g.name == clean for g in existing):
-        raise ConflictError(f"there is already a group named {clean!r}")
+        raise ConflictError(N_("there is already a group named {clean!r}"), clean=clean)
     group = WorkshopGroup(workshop_id=actor.workshop.id, name=clean, position=len(existing))
     session.add(group)
     session.flush()
@@ -458,7 +462,9 @@ def add_group(session: Session, actor: Actor, name: str) -> WorkshopGroup:
 def _participant(session: Session, actor: Actor, participant_id: int) -> Participant:
     p = session.get(Participant, participant_id)
     if p is None or p.workshop_id != actor.workshop.id:
-        raise NotFoundError(f"no participant {participant_id} in this workshop")
+        raise NotFoundError(
+            N_("no participant {participant_id} in this workshop"), participant_id=participant_id
+        )
     return p
 
 
@@ -471,12 +477,12 @@ def update_participant(
     verified: bool | None = None,
 ) -> Participant:
     """Move a participant to another group, or verify who they are (facilitators)."""
-    _require_facilitator(actor, "move or verify participants")
+    _require_facilitator(actor, N_("move or verify participants"))
     p = _participant(session, actor, participant_id)
     if group_id is not None:
         group = session.get(WorkshopGroup, group_id)
         if group is None or group.workshop_id != actor.workshop.id:
-            raise NotFoundError(f"no group {group_id} in this workshop")
+            raise NotFoundError(N_("no group {group_id} in this workshop"), group_id=group_id)
         p.group_id = group.id
     if verified is not None:
         p.verified = verified
@@ -501,24 +507,24 @@ def add_flow(session: Session, actor: Actor, data: WorkshopFlowInput) -> Flow:
     if actor.participant is not None:
         org_id = actor.participant.organisation_id
         if org_id is None:
-            raise ConflictError("your organisation was removed from the region: ask the facilitator")
+            raise ConflictError(N_("your organisation was removed from the region: ask the facilitator"))
     else:
         if data.organisation_id is None:
-            raise InvalidDataError("give organisation_id: which organisation the flow belongs to")
+            raise InvalidDataError(N_("give organisation_id: which organisation the flow belongs to"))
         org_id = data.organisation_id
     writer = _writer(actor, org_id)
     workshop = actor.workshop
     if data.site_id is not None:
         site = session.get(Site, data.site_id)
         if site is None or site.organisation_id != org_id:
-            raise NotFoundError(f"your organisation has no site {data.site_id}")
+            raise NotFoundError(N_("your organisation has no site {site_id}"), site_id=data.site_id)
         site_id = site.id
     else:
         lat = data.lat if data.lat is not None else workshop.lat
         lon = data.lon if data.lon is not None else workshop.lon
         if lat is None or lon is None:
             raise InvalidDataError(
-                "give the site's latitude and longitude (WGS84 degrees), e.g. 66.31, 14.14"
+                N_("give the site's latitude and longitude (WGS84 degrees), e.g. 66.31, 14.14")
             )
         site_name = data.site_name or (actor.participant.organisation_name if actor.participant else "site")
         found = session.scalar(select(Site).where(Site.organisation_id == org_id, Site.name == site_name))
@@ -560,9 +566,9 @@ def confirm_flow(session: Session, actor: Actor, flow_id: int) -> WorkshopFlow:
         or flow.region_id != actor.region.id
         or not actor.sees(flow.visibility, flow.organisation_id, flow.id)
     ):
-        raise NotFoundError(f"no flow {flow_id} you may see")
+        raise NotFoundError(N_("no flow {flow_id} you may see"), flow_id=flow_id)
     if actor.participant is not None and flow.organisation_id != actor.participant.organisation_id:
-        raise PermissionDeniedError("you may confirm your own organisation's flows only")
+        raise PermissionDeniedError(N_("you may confirm your own organisation's flows only"))
     existing = session.scalar(
         select(WorkshopFlow).where(
             WorkshopFlow.workshop_id == actor.workshop.id, WorkshopFlow.flow_id == flow.id
@@ -764,7 +770,7 @@ def propose(session: Session, actor: Actor, data: NewIdea, *, secret: str) -> Id
     _require(actor, Action.PROPOSE)
     supply_id, demand_id = data.supply_flow_id, data.demand_flow_id
     if (supply_id is None) != (demand_id is None):
-        raise InvalidDataError("an idea from a match needs both supply_flow_id and demand_flow_id")
+        raise InvalidDataError(N_("an idea from a match needs both supply_flow_id and demand_flow_id"))
     title = data.title
     if supply_id is not None and demand_id is not None:
         supply, demand = session.get(Flow, supply_id), session.get(Flow, demand_id)
@@ -776,7 +782,7 @@ def propose(session: Session, actor: Actor, data: NewIdea, *, secret: str) -> Id
             and demand.direction == Direction.DEMAND.value
         )
         if not pair_ok:
-            raise NotFoundError("no such supply and demand pair in this region")
+            raise NotFoundError(N_("no such supply and demand pair in this region"))
         assert supply is not None
         assert demand is not None
         see_s = actor.sees(supply.visibility, supply.organisation_id, supply.id)
@@ -785,13 +791,13 @@ def propose(session: Session, actor: Actor, data: NewIdea, *, secret: str) -> Id
             data.match_ref, match_ref(secret, actor.region.id, supply.id, demand.id)
         )
         if not (see_s or see_d) or (not (see_s and see_d) and not proven):
-            raise NotFoundError("no such supply and demand pair in this region")
+            raise NotFoundError(N_("no such supply and demand pair in this region"))
         if not title:  # the pages prefill one; kinds of resource only, never a hidden detail
             title = (
                 f"{supply.category or Direction.SUPPLY.value} → {demand.category or Direction.DEMAND.value}"
             )
     if not title:
-        raise InvalidDataError("give the idea a title")
+        raise InvalidDataError(N_("give the idea a title"))
     idea = Idea(
         workshop_id=actor.workshop.id,
         group_id=actor.participant.group_id if actor.participant else None,
@@ -815,9 +821,13 @@ def _idea(session: Session, actor: Actor, idea_id: int, *, for_update: bool = Fa
         statement = statement.with_for_update(read=True)
     idea = session.scalar(statement.execution_options(populate_existing=True))
     if idea is None:
-        raise NotFoundError(f"no idea {idea_id} in this workshop")
+        raise NotFoundError(N_("no idea {idea_id} in this workshop"), idea_id=idea_id)
     if idea.merged_into_id is not None:
-        raise ConflictError(f"idea {idea_id} was merged into idea {idea.merged_into_id}: use that one")
+        raise ConflictError(
+            N_("idea {idea_id} was merged into idea {merged_into_id}: use that one"),
+            idea_id=idea_id,
+            merged_into_id=idea.merged_into_id,
+        )
     return idea
 
 
@@ -825,7 +835,9 @@ def comment(session: Session, actor: Actor, idea_id: int, text: str) -> IdeaComm
     _require(actor, Action.COMMENT)
     body = text.strip()
     if not body or len(body) > MAX_COMMENT_CHARS:
-        raise InvalidDataError(f"a comment needs 1 to {MAX_COMMENT_CHARS} characters")
+        raise InvalidDataError(
+            N_("a comment needs 1 to {max_comment_chars} characters"), max_comment_chars=MAX_COMMENT_CHARS
+        )
     idea = _idea(session, actor, idea_id)
     row = IdeaComment(idea_id=idea.id, text=body, **_author(actor))
     session.add(row)
@@ -840,10 +852,10 @@ def update_idea(session: Session, actor: Actor, idea_id: int, changes: IdeaChang
     idea = _idea(session, actor, idea_id)
     values = changes.model_dump(exclude_unset=True)
     if {"chosen", "next_steps", "owner"} & set(values):
-        _require_facilitator(actor, "choose ideas and set next steps and owners")
+        _require_facilitator(actor, N_("choose ideas and set next steps and owners"))
     is_author = actor.participant is not None and idea.participant_id == actor.participant.id
     if not (actor.is_facilitator or is_author):
-        raise PermissionDeniedError("only the idea's author and the facilitators may change it")
+        raise PermissionDeniedError(N_("only the idea's author and the facilitators may change it"))
     for name, value in values.items():
         if value is not None:
             setattr(idea, name, value)
@@ -856,7 +868,7 @@ def update_idea(session: Session, actor: Actor, idea_id: int, changes: IdeaChang
 
 def _voter(actor: Actor) -> Participant:
     if actor.participant is None:
-        raise PermissionDeniedError("facilitators do not vote: participants do")
+        raise PermissionDeniedError(N_("facilitators do not vote: participants do"))
     return actor.participant
 
 
@@ -867,7 +879,7 @@ def vote(session: Session, actor: Actor, idea_id: int, delta: int = 1) -> int:
     one conditional UPDATE, so simultaneous clicks can neither lose a dot nor spend
     more than the budget."""
     if delta not in (1, -1):
-        raise InvalidDataError("a vote gives or takes back one dot: delta is 1 or -1")
+        raise InvalidDataError(N_("a vote gives or takes back one dot: delta is 1 or -1"))
     _require(actor, Action.VOTE)
     voter = _voter(actor)
     workshop = actor.workshop
@@ -882,13 +894,19 @@ def vote(session: Session, actor: Actor, idea_id: int, delta: int = 1) -> int:
                 .execution_options(synchronize_session=False)
             )
             if used is None:
-                raise ConflictError(f"you have used all your {voter.vote_budget} votes: take one back first")
+                raise ConflictError(
+                    N_("you have used all your {vote_budget} votes: take one back first"),
+                    vote_budget=voter.vote_budget,
+                )
             # The participant's row is locked now: their stake cannot change under us.
             dots = session.scalar(
                 select(IdeaVote.dots).where(IdeaVote.idea_id == idea.id, IdeaVote.participant_id == voter.id)
             )
             if dots is not None and dots >= workshop.max_votes_per_idea:
-                raise ConflictError(f"at most {workshop.max_votes_per_idea} votes per idea")
+                raise ConflictError(
+                    N_("at most {max_votes_per_idea} votes per idea"),
+                    max_votes_per_idea=workshop.max_votes_per_idea,
+                )
             if dots is None:
                 session.add(IdeaVote(idea_id=idea.id, participant_id=voter.id, dots=1))
                 session.flush()
@@ -907,7 +925,7 @@ def vote(session: Session, actor: Actor, idea_id: int, delta: int = 1) -> int:
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount == 0:  # type: ignore[attr-defined]
-                raise ConflictError("you have no vote on this idea to take back")
+                raise ConflictError(N_("you have no vote on this idea to take back"))
             used = session.scalar(
                 update(Participant)
                 .where(Participant.id == voter.id, Participant.votes_used > 0)
@@ -949,7 +967,7 @@ def place(session: Session, actor: Actor, idea_id: int, impact: int, effort: int
             return row
         except IntegrityError:
             session.rollback()
-    raise ConflictError("the placement changed meanwhile: try again")
+    raise ConflictError(N_("the placement changed meanwhile: try again"))
 
 
 # --- merging -------------------------------------------------------------------------
@@ -960,10 +978,10 @@ def merge(session: Session, actor: Actor, keep_id: int, duplicate_ids: Sequence[
     :func:`sidestream.facilitation.workshops.merge_votes` (refunds above the per-idea
     cap), comments moved, a participant's placement kept from ``keep`` or else taken
     from a duplicate. Duplicates stay as rows pointing at ``keep``."""
-    _require_facilitator(actor, "merge ideas")
+    _require_facilitator(actor, N_("merge ideas"))
     dups = sorted(set(duplicate_ids) - {keep_id})
     if not dups:
-        raise InvalidDataError("choose at least one other idea to merge into this one")
+        raise InvalidDataError(N_("choose at least one other idea to merge into this one"))
     workshop = actor.workshop
     try:
         ids = [keep_id, *dups]
@@ -977,9 +995,13 @@ def merge(session: Session, actor: Actor, keep_id: int, duplicate_ids: Sequence[
         found = {r.id: r for r in rows}
         for i in ids:
             if i not in found:
-                raise NotFoundError(f"no idea {i} in this workshop")
+                raise NotFoundError(N_("no idea {idea_id} in this workshop"), idea_id=i)
             if found[i].merged_into_id is not None:
-                raise ConflictError(f"idea {i} is already merged into idea {found[i].merged_into_id}")
+                raise ConflictError(
+                    N_("idea {idea_id} is already merged into idea {merged_into_id}"),
+                    idea_id=i,
+                    merged_into_id=found[i].merged_into_id,
+                )
         keep = found[keep_id]
         stakes = [
             Stake(p, i, d)
@@ -1128,7 +1150,11 @@ def list_ideas(session: Session, actor: Actor, query: IdeaQuery | None = None) -
     query = query or IdeaQuery()
     check_paging(query.page, query.per_page)
     if query.sort not in IDEA_SORTS:
-        raise InvalidDataError(f"cannot sort ideas by {query.sort!r}: use one of {', '.join(IDEA_SORTS)}")
+        raise InvalidDataError(
+            N_("cannot sort ideas by {sort!r}: use one of {idea_sorts}"),
+            sort=query.sort,
+            idea_sorts=", ".join(IDEA_SORTS),
+        )
     votes, grid = _idea_totals()
     dots = func.coalesce(votes.c.dots, 0)
     prio = grid.c.impact * (rules.SCALE_MAX + 1 - grid.c.effort)
@@ -1416,7 +1442,7 @@ def idea_views_by_id(session: Session, actor: Actor, idea_ids: Sequence[int]) ->
         .order_by(Idea.id)
     ).all()  # fmt: skip
     if len(rows) != len(set(idea_ids)):
-        raise NotFoundError("no such idea in this workshop")
+        raise NotFoundError(N_("no such idea in this workshop"))
     return _idea_views(session, actor, rows)
 
 
@@ -1431,10 +1457,12 @@ def idea_to_case(session: Session, actor: Actor, idea_id: int) -> int:
     their organisations and the proposer's, and the origin ``workshop:<id>``."""
     from sidestream.services.cases import create_case
 
-    _require_facilitator(actor, "turn ideas into cases")
+    _require_facilitator(actor, N_("turn ideas into cases"))
     idea = _idea(session, actor, idea_id)
     if idea.case_id is not None:
-        raise ConflictError(f"idea {idea_id} is already case {idea.case_id}")
+        raise ConflictError(
+            N_("idea {idea_id} is already case {case_id}"), idea_id=idea_id, case_id=idea.case_id
+        )
     flows = [session.get(Flow, f) for f in (idea.supply_flow_id, idea.demand_flow_id) if f is not None]
     seen = [f for f in flows if f is not None and can_see(actor.viewer, f.visibility, f.organisation_id)]
     orgs = [f.organisation_id for f in seen]

@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from sidestream.errors import StoreError
+from sidestream.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def head_revision() -> str:
     """The newest migration this version of Sidestream knows."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
-        raise StoreError("no migrations found in the installed package")
+        raise StoreError(N_("no migrations found in the installed package"))
     return head
 
 
@@ -156,10 +157,14 @@ def check_migrated(engine: Engine) -> None:
     known = revision is None or _known(script, revision)
     if not known:
         raise StoreError(
-            f"database is at revision {revision}, which this version of Sidestream does not know:"
-            " install the Sidestream version that migrated it (or newer)"
+            N_(
+                "database is at revision {revision}, which this version of Sidestream does not "
+                "know: install the Sidestream version that migrated it (or newer)"
+            ),
+            revision=revision,
         )
     at = "empty" if revision is None else f"at revision {revision}"
+    # For the operator starting the server or the CLI: stays English.
     raise StoreError(f"{NOT_MIGRATED} (it is {at}; the code needs {head_revision()})")
 
 

@@ -67,6 +67,8 @@ def error_response(request: Request, exc: Exception) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "body"))
         detail = f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
+    elif isinstance(exc, SidestreamError):
+        detail = exc.render(web.lang)
     else:
         detail = str(exc)
     heading = translate(HEADINGS.get(status, HEADINGS[400]), web.lang)

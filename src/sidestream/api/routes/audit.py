@@ -10,6 +10,7 @@ from sidestream.api.deps import PageDep, RegionDep, SessionDep, ViewerDep
 from sidestream.api.schemas.audit import AuditEventPublic
 from sidestream.api.schemas.common import Page
 from sidestream.domain.visibility import Role
+from sidestream.i18n import N_
 from sidestream.services import audit as service
 from sidestream.services.accounts import require_role
 
@@ -25,7 +26,7 @@ def list_audit(
     entity: Annotated[str | None, Query(max_length=40, description="Only this kind, e.g. flow.")] = None,
     entity_id: Annotated[str | None, Query(max_length=100, description="Only this record.")] = None,
 ) -> Page[AuditEventPublic]:
-    require_role(viewer, Role.FACILITATOR, "read the audit trail")
+    require_role(viewer, Role.FACILITATOR, N_("read the audit trail"))
     result = service.list_events(
         session, region, viewer, entity=entity, entity_id=entity_id, page=page.page, per_page=page.per_page
     )

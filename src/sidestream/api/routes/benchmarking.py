@@ -10,7 +10,7 @@ from sidestream.api.deps import AuthDep, MatchCacheDep, RegionDep, SessionDep, S
 from sidestream.api.routes.cases import LangQuery
 from sidestream.api.schemas.facilitation import BenchmarkDocument
 from sidestream.errors import InvalidDataError
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, normalise_lang
 from sidestream.services import benchmarking as service
 from sidestream.services import regions as region_service
 
@@ -35,7 +35,7 @@ def compare_regions(
 ) -> Response | BenchmarkDocument:
     """Each region as the caller may see it: private flows are never counted."""
     if not region:
-        raise InvalidDataError("name at least one region: ?region=a&region=b")
+        raise InvalidDataError(N_("name at least one region: ?region=a&region=b"))
     regions = [region_service.get_region(session, slug) for slug in dict.fromkeys(region)]
     comparison = service.compare_regions(
         session, regions, auth.user, secret=settings.secret_key, lang=normalise_lang(lang), cache=cache

@@ -53,7 +53,7 @@ from sidestream.errors import InvalidDataError
 from sidestream.facilitation import readiness
 from sidestream.facilitation.cases import Barrier, CaseAccess, CaseStage
 from sidestream.facilitation.funding import Programme, for_case, programmes
-from sidestream.i18n import normalise_lang
+from sidestream.i18n import N_, normalise_lang
 from sidestream.services import cases as service
 from sidestream.services import engagement
 from sidestream.services import experts as expert_service
@@ -495,7 +495,7 @@ def post_feedback(
     settings: SettingsDep,
 ) -> FeedbackPublic:
     if body.website:
-        raise InvalidDataError("leave the website field empty")
+        raise InvalidDataError(N_("leave the website field empty"))
     case = engagement.public_case(session, public_slug)
     address = request.client.host if request.client else "unknown"
     row = engagement.post_feedback(

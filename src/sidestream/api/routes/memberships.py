@@ -8,6 +8,7 @@ from sidestream.api.deps import FacilitatorDep, IdPath, RegionDep, SessionDep
 from sidestream.api.schemas.accounts import MembershipCreate, MembershipPublic
 from sidestream.domain.visibility import Role
 from sidestream.errors import PermissionDeniedError
+from sidestream.i18n import N_
 from sidestream.services import accounts
 from sidestream.store.models import Membership
 
@@ -43,7 +44,7 @@ def put_membership(
 ) -> MembershipPublic:
     """Facilitators may add viewers, members and facilitators; only admins may make admins."""
     if body.role is Role.ADMIN and viewer.role is not Role.ADMIN:
-        raise PermissionDeniedError("only a region admin may make someone an admin")
+        raise PermissionDeniedError(N_("only a region admin may make someone an admin"))
     user = accounts.get_user(session, body.user_id)
     membership = accounts.add_membership(session, user, region, body.role, body.organisation_ids)
     session.refresh(membership)

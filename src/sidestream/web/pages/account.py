@@ -67,7 +67,7 @@ def role_label(value: str, lang: str) -> str:
 
 def _require_user(web: Web) -> User:
     if web.user is None:
-        raise AuthenticationError("log in to see your account")
+        raise AuthenticationError(N_("log in to see your account"))
     return web.user
 
 
@@ -204,7 +204,7 @@ class UsersPage(BaseModel):
 def _users_page(
     web: Web, session: SessionDep, region: Region, viewer: Viewer, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     orgs = {
         o.id: o.name for o in session.scalars(select(Organisation).where(Organisation.region_id == region.id))
     }
@@ -242,7 +242,7 @@ def set_role(
 ) -> HTMLResponse:
     """Give a user (by e-mail) a role in the region; their organisations are kept."""
     check_form(web, csrf_token)
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     try:
         new_role = accounts.parse_role(role)
         if new_role is Role.ADMIN and viewer.role is not Role.ADMIN:
@@ -252,7 +252,9 @@ def set_role(
         return _users_page(web, session, region, viewer, status_code=422, email=email,
                            error=translate(NO_SUCH_USER, web.lang))  # fmt: skip
     except InvalidDataError as exc:
-        return _users_page(web, session, region, viewer, status_code=422, email=email, error=str(exc))
+        return _users_page(
+            web, session, region, viewer, status_code=422, email=email, error=exc.render(web.lang)
+        )
     current = next((m for m in user.memberships if m.region_id == region.id), None)
     orgs = [o.organisation_id for o in current.organisations] if current else []
     accounts.add_membership(session, user, region, new_role, orgs, actor_id=viewer.user_id)
@@ -269,7 +271,7 @@ def remove_member(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     check_form(web, csrf_token)
-    require_role(viewer, Role.FACILITATOR, "manage the region's users")
+    require_role(viewer, Role.FACILITATOR, N_("manage the region's users"))
     accounts.remove_membership(session, accounts.get_user(session, user_id), region, actor_id=viewer.user_id)
     return _users_page(web, session, region, viewer, notice=translate(MEMBER_REMOVED, web.lang))
 

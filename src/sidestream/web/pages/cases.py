@@ -621,7 +621,7 @@ def _remove(form: CaseForm, what: Removable, item: str) -> None:
         service.remove_barrier(form.session, form.case, form.viewer, item, expected_version=form.version)
         return
     if not item.isdigit():
-        raise InvalidDataError(f"{what.value}: not an id: {item!r}")
+        raise InvalidDataError(N_("{what}: not an id: {item!r}"), what=what.value, item=item)
     remove = {
         Removable.PARTNER: service.remove_partner,
         Removable.FLOW: service.remove_flow,
@@ -702,7 +702,7 @@ def add_step(
     try:
         due_date = date.fromisoformat(due) if due else None
     except ValueError:
-        raise InvalidDataError("due: write the date as YYYY-MM-DD") from None
+        raise InvalidDataError(N_("due: write the date as YYYY-MM-DD")) from None
     service.add_step(
         form.session,
         form.case,

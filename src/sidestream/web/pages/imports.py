@@ -25,6 +25,7 @@ from sidestream.api.deps import IdPath, MatchCacheDep, RegionDep, SessionDep, Vi
 from sidestream.domain.visibility import Role, Viewer
 from sidestream.errors import InvalidDataError, NotFoundError
 from sidestream.i18n import N_, translate
+from sidestream.io.flow_table import Problem
 from sidestream.services.accounts import require_role
 from sidestream.services.exports import FORMATS, export_flows
 from sidestream.services.jobs import (
@@ -100,7 +101,7 @@ def _exports(region: Region) -> list[ExportLink]:
 
 
 def _require_importer(viewer: Viewer) -> None:
-    require_role(viewer, Role.FACILITATOR, "import flow tables")
+    require_role(viewer, Role.FACILITATOR, N_("import flow tables"))
 
 
 def _form(web: Web, region: Region, error: str | None = None, status_code: int = 200) -> HTMLResponse:
@@ -136,19 +137,30 @@ async def upload(
             params={"filename": Path(file.filename).name[:200]}, payload=data,
         )  # fmt: skip
     except InvalidDataError as exc:
-        return _form(web, region, str(exc), status_code=413)
+        return _form(web, region, exc.render(web.lang), status_code=413)
     launch(web.request, job, import_work(dry_run=True))
     return RedirectResponse(f"/regions/{region.slug}/import/{job.id}", status_code=303)
+
+
+def _reason(stored: dict[str, Any], lang: str) -> str:
+    """A stored problem in the reader's language (reports stored before problems kept
+    their catalog key show their English text)."""
+    key, params = stored.get("key"), stored.get("params")
+    problem = Problem(
+        stored.get("row"), stored.get("column"), str(stored.get("message", "")),
+        key=key if isinstance(key, str) else None, params=params if isinstance(params, dict) else None,
+    )  # fmt: skip
+    return problem.render(lang)
 
 
 def _result(web: Web, region: Region, job_id: int, session: SessionDep) -> ImportResult:
     job = get_job(session, web.user, job_id)
     if job.region_id != region.id or job.kind not in (JobKind.IMPORT_PREVIEW, JobKind.IMPORT):
-        raise NotFoundError(f"no import {job_id} in region {region.slug}")
+        raise NotFoundError(N_("no import {job_id} in region {region}"), job_id=job_id, region=region.slug)
     result: dict[str, Any] = job.result or {}
     report: dict[str, Any] = result.get("report") or {}
     problems = [
-        ProblemRow(row=p.get("row"), column=p.get("column"), reason=str(p.get("message", "")),
+        ProblemRow(row=p.get("row"), column=p.get("column"), reason=_reason(p, web.lang),
                    severity=str(p.get("severity", "error")), value=p.get("value"))
         for p in report.get("problems", [])
     ]  # fmt: skip
@@ -188,9 +200,11 @@ def commit(
     _require_importer(viewer)
     preview = get_job(session, web.user, job_id)
     if preview.region_id != region.id or preview.kind != JobKind.IMPORT_PREVIEW or not preview.payload:
-        raise NotFoundError(f"no import preview {job_id} in region {region.slug}")
+        raise NotFoundError(
+            N_("no import preview {job_id} in region {region}"), job_id=job_id, region=region.slug
+        )
     if preview.status != JobStatus.DONE:
-        raise InvalidDataError("the preview has not finished: wait for it, then commit")
+        raise InvalidDataError(N_("the preview has not finished: wait for it, then commit"))
     assert web.user is not None
     job = create_job(
         session, web.user, JobKind.IMPORT, region=region, params=dict(preview.params), payload=preview.payload
@@ -212,7 +226,7 @@ def run_matching(
 ) -> Response:
     """Match the whole region in the background (any member of the region)."""
     check_form(web, csrf_token)
-    require_role(viewer, Role.VIEWER, "run matching")
+    require_role(viewer, Role.VIEWER, N_("run matching"))
     assert web.user is not None
     job = create_job(session, web.user, JobKind.MATCH, region=region, params={"top_k": 10})
     launch(web.request, job, match_work(web.settings.secret_key, web.lang, cache))

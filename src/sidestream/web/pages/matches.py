@@ -317,7 +317,7 @@ def match_page(
     )  # fmt: skip
     found = [r for r in document["matches"] if r.get("match_ref") == ref]
     if not found:
-        raise NotFoundError(f"no match {ref} in region {region.slug}")
+        raise NotFoundError(N_("no match {ref} in region {region}"), ref=ref, region=region.slug)
     data = document_page(
         session, {"matches": found}, region, MatchFilters(), web.lang, per_page=1, user=web.user
     )

@@ -107,14 +107,15 @@ def _validation_errors(exc: ValidationError, lang: str) -> dict[str, str]:
 
 
 def _invalid_errors(exc: InvalidDataError, lang: str) -> dict[str, str]:
-    """The service's "field: reason" errors, shown beside their field."""
+    """The service's "field: reason" errors, shown beside their field (recognised on
+    the English text, shown in the reader's language)."""
     text = str(exc)
     prefix = text.split(":", 1)[0].strip()
     if prefix in FIELD_MESSAGES:
         return {prefix: translate(FIELD_MESSAGES[prefix], lang)}
     if "quantity needs a unit" in text:
         return {"unit": translate(FIELD_MESSAGES["unit"], lang)}
-    return {GENERAL: text}
+    return {GENERAL: exc.render(lang)}
 
 
 def _conflict(exc: ConflictError, what: str, lang: str) -> dict[str, str]:
@@ -132,14 +133,14 @@ NOT_MANAGER = N_("Only the region's facilitators and admins may add organisation
 def _require_edit(viewer: Viewer, organisation_id: int, lang: str) -> None:
     """Refuse a form the viewer could not submit anyway (the service checks again)."""
     if viewer.anonymous:
-        raise AuthenticationError("log in to change records")
+        raise AuthenticationError(N_("log in to change records"))
     if not flow_service.can_edit(viewer, organisation_id):
         raise PermissionDeniedError(translate(NOT_EDITOR, lang))
 
 
 def _require_manager(viewer: Viewer, lang: str) -> None:
     if viewer.anonymous:
-        raise AuthenticationError("log in to add organisations")
+        raise AuthenticationError(N_("log in to add organisations"))
     if not viewer.manages_region:
         raise PermissionDeniedError(translate(NOT_MANAGER, lang))
 

@@ -234,7 +234,9 @@ def change_status(
         return _render_synergy(web, session, region, viewer, synergy, error=translate(STALE, web.lang),
                                status_code=409)  # fmt: skip
     except InvalidDataError as exc:
-        return _render_synergy(web, session, region, viewer, synergy, error=str(exc), status_code=422)
+        return _render_synergy(
+            web, session, region, viewer, synergy, error=exc.render(web.lang), status_code=422
+        )
     return _render_synergy(web, session, region, viewer, synergy, notice=STATUS_SAVED)
 
 

@@ -252,7 +252,7 @@ def add_flow(
             lon=float(lon.replace(",", ".")) if lon.strip() else None,
         )  # fmt: skip
     except ValueError as exc:
-        raise InvalidDataError(f"check the numbers: {exc}") from None
+        raise InvalidDataError(N_("check the numbers: {reason}"), reason=exc) from None
     service.add_flow(session, actor, data)
     return Response(status_code=204, headers={"HX-Refresh": "true"})
 
