@@ -108,6 +108,7 @@ i18n-update: install
 # Debian's chromium); written to docs/screenshots/ and committed.
 screenshots: install browser
 	$(PY) scripts/screenshots.py
+	SIDESTREAM_WRITE_SCREENSHOTS=1 $(BIN)/pytest -q tests/reports/test_region.py tests/reports/test_workshop_report.py -k "pdf or png"
 
 # The CLI reference is generated from the code; tests/test_docs.py fails when stale.
 docs: install
