@@ -7,6 +7,7 @@ would leak the tuning into the "untuned" figure.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from pathlib import Path
@@ -112,3 +113,19 @@ def test_second_heldout_distance_labels_match_the_coordinates() -> None:
         assert match is not None
         computed = _great_circle_km(*where[str(row.supply_id)], *where[str(row.demand_id)])
         assert abs(computed - float(match.group(1))) <= 0.06, (row.supply_id, row.demand_id, computed)
+
+
+def test_benchmark_runner_knows_every_set_and_all_runs_them_all() -> None:
+    """`make bench-quality` runs `run.py --set all`: a set folder the runner does not
+    list would silently drop out of the reported figures. Only the set table is read;
+    no set is evaluated here (heldout2 is run once, by hand)."""
+    spec = importlib.util.spec_from_file_location("quality_run", QUALITY / "run.py")
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    listed = {name: folder for name, (folder, _report) in runner.SETS.items()}
+    assert listed == {name: folder for name, (folder, _prefix) in SETS.items()}
+    assert runner.GROUPS["all"] == list(runner.SETS)
+    assert runner.GROUPS["both"] == ["main", "heldout"]
+    on_disk = {p.parent for p in QUALITY.rglob("expected.csv")}
+    assert on_disk == set(listed.values())
