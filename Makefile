@@ -87,13 +87,13 @@ wrk:
 	fi
 
 bench: install wrk
-	$(PY) benchmarks/quality/run.py --set both
+	$(PY) benchmarks/quality/run.py --set all
 	$(PY) benchmarks/bench_matching.py
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_optimise.py
 
 bench-quality: install
-	$(PY) benchmarks/quality/run.py --set both
+	$(PY) benchmarks/quality/run.py --set all
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(WEB_BUILD) $(FRONTEND)/node_modules
