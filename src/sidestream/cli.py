@@ -162,8 +162,9 @@ def kb_show(
     class_id: Annotated[str, typer.Argument(help="Resource class id, e.g. fgd_gypsum.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show one resource class: labels in six languages, codes, sources."""
+    """Show one resource class: labels in every knowledge-base language, codes, sources."""
     from sidestream.knowledge.base import default_knowledge_base
+    from sidestream.knowledge.models import LANGUAGES
 
     rc = default_knowledge_base().resource_class(class_id)
     if as_json:
@@ -176,8 +177,8 @@ def kb_show(
     t.add_column("lang")
     t.add_column("label")
     t.add_column("synonyms", overflow="fold")
-    for lang in ("en", "nb", "nn", "sv", "da", "fi"):
-        t.add_row(lang, getattr(rc.labels, lang) or "", ", ".join(rc.synonyms.get(lang, [])))
+    for lang in LANGUAGES:
+        t.add_row(lang, rc.labels.of(lang) or "", ", ".join(rc.synonyms.get(lang, [])))
     out.print(t)
     if rc.temperature_c:
         out.print(f"temperature band: {rc.temperature_c[0]:g}–{rc.temperature_c[1]:g} °C")

@@ -1,4 +1,4 @@
-"""Free text in six languages maps to the right resource class."""
+"""Free text in English and six Nordic languages maps to the right resource class."""
 
 from __future__ import annotations
 
@@ -49,6 +49,24 @@ CASES = [
     ("kivihiilen lentotuhka", "coal_fly_ash"),
     ("sahanpuru", "sawdust"),
     ("jätevesiliete", "sewage_sludge"),
+    # Icelandic (inflected forms as they appear in free text)
+    ("glatvarmi frá kerskála 45 °C", "heat_40_60c"),
+    ("umframvarmi 30 gráður", "heat_25_40c"),
+    ("heitt vatn 80 °C", "heat_60_90c"),
+    ("jarðhiti", "heat_60_90c"),
+    ("gufa frá jarðvarmavirkjun", "steam_medium_pressure"),
+    ("fiskúrgangur", "fish_by_products"),
+    ("slóg og hausar frá fiskvinnslu", "fish_by_products"),
+    ("koltvísýringur frá jarðvarmavirkjun", "co2_pure"),
+    ("kísilryk frá kísilveri", "silica_fume"),
+    ("álgjall", "aluminium_dross"),
+    ("kerbrot frá álveri", "spent_pot_lining"),
+    ("skautleifar", "carbon_reductant"),
+    ("seyra frá skólphreinsistöð", "sewage_sludge"),
+    ("fiskeldisseyra", "aquaculture_sludge"),
+    ("frárennsli frá fiskvinnslu", "fish_processing_wastewater"),
+    ("kælisjór frá virkjun", "cooling_water"),
+    ("brotajárn", "steel_scrap"),
 ]
 
 
@@ -79,8 +97,10 @@ def test_unknown_text_says_so(clf: Classifier) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "temp"), [("45 °C", 45.0), ("varme 35 grader", 35.0), ("70C", 70.0), ("no temp", None)]
-)
+    ("text", "temp"),
+    [("45 °C", 45.0), ("varme 35 grader", 35.0), ("70C", 70.0), ("affallsvatn 35 gráður", 35.0),
+     ("glatvarmi 40 til 50 gráður", 45.0), ("no temp", None)],
+)  # fmt: skip
 def test_temperature_extraction(text: str, temp: float | None) -> None:
     assert extract_temperature(text) == temp
 
@@ -149,6 +169,7 @@ def test_held_out_vocabulary(clf: Classifier, text: str, expected: str) -> None:
         ("Brugsvand til rengøring (ikke drikkevandskvalitet)", False),
         ("non-potable water for washing", False),
         ("Process water for cooling towers", False),
+        ("Vinnsluvatn, ekki neysluvatn", False),
     ],
 )
 def test_mentioned_classes_reads_purpose_and_negation(clf: Classifier, text: str, named: bool) -> None:
@@ -161,3 +182,18 @@ def test_mentioned_classes_reads_purpose_and_negation(clf: Classifier, text: str
 def test_a_leading_heat_word_is_the_head_without_a_category(clf: Classifier, text: str) -> None:
     result = clf.classify(text)
     assert result.category is not None and result.category.value == "heat", result
+
+
+def test_icelandic_without_its_letters_still_classifies(clf: Classifier) -> None:
+    """Typed on a keyboard without þ/ð/accents ("jardhiti"), Icelandic is a typo of the
+    written form, handled like "sagspan" for "sågspån"."""
+    assert clf.classify("fiskurgangur").class_id == "fish_by_products"
+    assert clf.classify("jardhiti").class_id == "heat_60_90c"
+
+
+def test_a_bare_icelandic_heat_word_is_a_heat_flow(clf: Classifier) -> None:
+    """The Icelandic "varmi" (heat): without a resource name it is placed in the band of
+    its temperature, as "varme 30 °C" is; and "eldsneyti" (fuel) in a gas row is a fuel gas."""
+    assert clf.classify("varmi 35 °C").class_id == "heat_25_40c"
+    result = clf.classify("eldsneyti fyrir ketil", category="gas")
+    assert result.class_id == "fuel_gas" and result.language == "is"

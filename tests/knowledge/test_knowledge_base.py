@@ -10,7 +10,7 @@ from sidestream.domain.categories import Category
 from sidestream.domain.units import to_canonical
 from sidestream.errors import KnowledgeBaseError
 from sidestream.knowledge.base import KnowledgeBase, load_knowledge_base
-from sidestream.knowledge.models import LANGUAGES
+from sidestream.knowledge.models import LANGUAGES, Labels
 from sidestream.knowledge.reference import ewc_entries, nace_entries
 
 
@@ -19,12 +19,34 @@ def test_taxonomy_is_large_and_covers_every_category(kb: KnowledgeBase) -> None:
     assert {c.category for c in kb.classes.values()} == set(Category)
 
 
-def test_every_class_has_six_languages_synonyms_and_a_source(kb: KnowledgeBase) -> None:
+def test_every_class_has_every_language_synonyms_and_a_source(kb: KnowledgeBase) -> None:
     for rc in kb.classes.values():
         for lang in LANGUAGES:
-            assert getattr(rc.labels, lang), (rc.id, lang)
+            assert rc.labels.of(lang), (rc.id, lang)
             assert rc.synonyms.get(lang), (rc.id, lang)
         assert rc.sources and rc.sources[0].title
+
+
+def test_every_class_has_an_icelandic_label_and_synonyms(kb: KnowledgeBase) -> None:
+    """Icelandic ("is") is a full knowledge-base language: a label that is not just the
+    English one copied, and Icelandic words people type (issue #4)."""
+    assert "is" in LANGUAGES
+    for rc in kb.classes.values():
+        label = rc.labels.of("is")
+        assert label and label != rc.labels.en, rc.id
+        assert rc.labels.get("is") == label
+        assert ("is", label) in rc.terms()
+        assert all(s == s.lower() for s in rc.synonyms["is"]), rc.id
+
+
+def test_icelandic_labels_are_read_and_written_as_is() -> None:
+    """``is`` is a Python keyword: the field is ``is_`` but files and JSON say ``is``."""
+    labels = Labels.model_validate({"en": "Fish waste", "nb": "Fiskeavfall", "is": "Fiskúrgangur"})
+    assert labels.of("is") == "Fiskúrgangur"
+    assert labels.model_dump()["is"] == "Fiskúrgangur"
+    assert Labels(en="Slag", nb="Slagg", is_="Gjall").get("is") == "Gjall"
+    assert Labels(en="Slag", nb="Slagg").get("is") == "Slag"  # falls back to English
+    assert labels.of("xx") is None
 
 
 def test_class_codes_exist_in_the_reference_lists(kb: KnowledgeBase) -> None:

@@ -99,11 +99,21 @@ class CatalogueCase(BaseModel):
 def fold(text: str) -> str:
     """Lower case without accents, so "Händelö" is found by "handelo".
 
+    Letters that Unicode does not decompose are spelled out the way they are written
+    in ASCII: ø → o, æ → ae, and Icelandic þ → th, ð → d ("Hellisheiði" is found by
+    "hellisheidi", "Þorlákshöfn" by "thorlakshofn").
+
     >>> fold("Händelö Tissø")
     'handelo tisso'
+    >>> fold("Þorlákshöfn Hellisheiði Fjarðaál")
+    'thorlakshofn hellisheidi fjardaal'
     """
-    decomposed = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED_OUT))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Lower-case letters without a Unicode decomposition and their usual ASCII spelling.
+_SPELLED_OUT = str.maketrans({"ø": "o", "æ": "ae", "þ": "th", "ð": "d", "œ": "oe", "ß": "ss"})
 
 
 def parse_cases(data: object, where: str) -> list[CatalogueCase]:

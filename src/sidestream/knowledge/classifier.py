@@ -1,4 +1,5 @@
-"""Free text → resource class, in English and five Nordic languages.
+"""Free text → resource class, in English and six Nordic languages (Norwegian bokmål and
+nynorsk, Swedish, Danish, Finnish, Icelandic).
 
 Why a lexical classifier and not an embedding model: synonyms from the taxonomy cover
 the words plant engineers actually type, it runs offline in microseconds, and every
@@ -23,7 +24,7 @@ from sidestream.i18n import N_, Message
 from sidestream.knowledge.base import KnowledgeBase
 from sidestream.knowledge.models import ResourceClass
 
-_UNIT = r"(?:°\s*c\b|°|℃|grader\b|grad\b|astetta\b|asteen\b|asteinen\b|c\b)"
+_UNIT = r"(?:°\s*c\b|°|℃|grader\b|grad\b|astetta\b|asteen\b|asteinen\b|gráður\b|gráðu\b|gráðum\b|gráða\b|c\b)"
 _NUM = r"(?<![\w.,])(-?\d+(?:[.,]\d+)?)"
 # A range "60-70 grader" or "35–40 °C" (a hyphen after a digit is never a minus sign).
 _TEMP_RANGE = re.compile(_NUM + r"\s*(?:-|–|til|to)\s*(\d+(?:[.,]\d+)?)\s*" + _UNIT, re.IGNORECASE)
@@ -47,7 +48,9 @@ BAND_IDS = frozenset(cid for _, cid in HEAT_BANDS)
 # Words that introduce a purpose or destination ("fuel gas *for* drying plasterboard",
 # "varme *til* fiskeoppdrett"). The resource itself is named before them, so phrases
 # found there (the head) weigh more than phrases in the purpose.
-_PURPOSE = re.compile(r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen)\b")
+_PURPOSE = re.compile(
+    r"\b(?:til|for|to|för|till|som|as|into|used|varten|käytettäväksi|kohteeseen|fyrir|handa|sem)\b"
+)
 HEAD_BONUS = 0.15
 # Nouns for the plant or process a stream comes from: in "CO2 from the ammonia
 # plant", "hydrogen from waste-plastic gasification" or "flake and pellet production"
@@ -96,6 +99,22 @@ _PLANT_NOUNS = frozenset(
         "förbränning",
         "produksjon",
         "produktion",
+        # Icelandic, the forms that follow a noun phrase ("kísilryk verksmiðjunnar")
+        "verksmiðja",
+        "verksmiðju",
+        "verksmiðjunnar",
+        "virkjun",
+        "virkjunar",
+        "stöð",
+        "stöðvar",
+        "framleiðsla",
+        "framleiðslu",
+        "vinnsla",
+        "vinnslu",
+        "brennsla",
+        "brennslu",
+        "bræðsla",
+        "bræðslu",
     ]
 )
 PLANT_MODIFIER_PENALTY = 0.15
@@ -113,19 +132,23 @@ CATEGORY_GROUPS = {
 HEAT_CARRIER_CLASSES = frozenset({"cooling_water", "seawater"})
 # Words that negate the next word or two: "ikke drikkevandskvalitet", "non-potable".
 _NEGATION = frozenset(
-    ["not", "non", "no", "without", "ikke", "ikkje", "inte", "ej", "ei", "uden", "utan", "ilman"]
-)
+    ["not", "non", "no", "without", "ikke", "ikkje", "inte", "ej", "ei", "uden", "utan", "ilman",
+     "ekki", "án"]
+)  # fmt: skip
 CATEGORY_BONUS = 0.05
 SAME_GROUP_FACTOR = 0.92
 OTHER_GROUP_FACTOR = 0.75
-_GENERIC_HEAT = re.compile(r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm)\b")
+_GENERIC_HEAT = re.compile(
+    r"\b(?:heat|warmth|hot water|varme|varmt|värme|varmvatten|lämpö|lämmin|warm"
+    r"|varmi|varma|varmaorka|varmaorku|hiti|hita|heitt vatn)\b"
+)
 TAIL_PENALTY = 0.1
 # Out-of-heat evidence a text starting with a bare heat word must beat to stay.
 HEAT_HEAD_SCORE = 0.6
 # A generic fuel word ("bränsle till kraftvärmepanna (gas)") in a row of category
 # gas is a fuel-gas flow, as a bare heat word in a heat row is a heat flow.
 _FUEL_LANG = {"fuel": "en", "bränsle": "sv", "brensel": "nb", "brensle": "nn", "brændsel": "da",
-              "brændstof": "da", "polttoaine": "fi"}  # fmt: skip
+              "brændstof": "da", "polttoaine": "fi", "eldsneyti": "is"}  # fmt: skip
 _GENERIC_FUEL = re.compile(r"\b(?:" + "|".join(_FUEL_LANG) + ")")
 _GENERIC_BY_CATEGORY = {"heat": _GENERIC_HEAT, "gas": _GENERIC_FUEL}
 GENERIC_FUEL_CLASS = "fuel_gas"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sidestream.domain.categories import Category
 
-LANGUAGES: tuple[str, ...] = ("en", "nb", "nn", "sv", "da", "fi")
+LANGUAGES: tuple[str, ...] = ("en", "nb", "nn", "sv", "da", "fi", "is")
 _EWC = re.compile(r"^\d\d \d\d \d\d\*?$")
 _NACE = re.compile(r"^\d\d(\.\d\d?)?$")
 
@@ -26,10 +26,15 @@ class Source(BaseModel):
     year: int | None = None
 
 
+# Language code -> Labels field name, where the two differ: ``is`` (Icelandic) is a
+# Python keyword, so that field is ``is_``; data files still write ``is:``.
+_FIELD = {"is": "is_"}
+
+
 class Labels(BaseModel):
     """Preferred label per language; English and Norwegian bokmål are required."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
     en: str
     nb: str
@@ -37,12 +42,21 @@ class Labels(BaseModel):
     sv: str | None = None
     da: str | None = None
     fi: str | None = None
+    # Icelandic: ``is`` is a Python keyword, so the field is ``is_`` under the alias ``is``.
+    is_: str | None = Field(default=None, alias="is")
 
     def localise(self, lang: str) -> str:
         return self.get(lang)
 
+    def of(self, lang: str) -> str | None:
+        """The label written for ``lang``, or None (no fallback; unknown codes give None)."""
+        if lang not in LANGUAGES:
+            return None
+        value = getattr(self, _FIELD.get(lang, lang))
+        return None if value is None else str(value)
+
     def get(self, lang: str) -> str:
-        value = getattr(self, lang, None) if lang in LANGUAGES else None
+        value = self.of(lang)
         if lang == "nn" and not value:
             value = self.nb
         return str(value or self.en)
@@ -91,7 +105,7 @@ class ResourceClass(BaseModel):
 
     @model_validator(mode="after")
     def _all_languages(self) -> ResourceClass:
-        missing = [lang for lang in LANGUAGES if not getattr(self.labels, lang)]
+        missing = [lang for lang in LANGUAGES if not self.labels.of(lang)]
         if missing:
             raise ValueError(f"labels missing for language(s) {missing}")
         return self
@@ -105,7 +119,7 @@ class ResourceClass(BaseModel):
         """Every (language, phrase) this class is known by, labels first."""
         out: list[tuple[str, str]] = []
         for lang in LANGUAGES:
-            label = getattr(self.labels, lang)
+            label = self.labels.of(lang)
             if label:
                 out.append((lang, label))
             out.extend((lang, s) for s in self.synonyms.get(lang, []))
