@@ -56,6 +56,9 @@ def test_classify_a_file(small_region: Path) -> None:
 def test_kb_commands() -> None:
     code, out, _ = run("kb", "show", "fgd_gypsum", "--json")
     assert code == 0 and json.loads(out)["id"] == "fgd_gypsum"
+    assert json.loads(out)["labels"]["is"]  # the Icelandic label, under its data-file key
+    code, out, _ = run("kb", "show", "fish_by_products")
+    assert code == 0 and "fiskúrgangur" in out
     code, out, _ = run("kb", "search", "fly ash", "--json")
     kinds = {h["kind"] for h in json.loads(out)}
     assert code == 0 and "class" in kinds and "ewc" in kinds

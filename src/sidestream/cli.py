@@ -162,7 +162,7 @@ def kb_show(
     class_id: Annotated[str, typer.Argument(help="Resource class id, e.g. fgd_gypsum.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show one resource class: labels in every knowledge-base language, codes, sources."""
+    """Show one resource class: labels in seven languages, codes, sources."""
     from sidestream.knowledge.base import default_knowledge_base
     from sidestream.knowledge.models import LANGUAGES
 
