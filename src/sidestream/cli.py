@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sidestream.cli_output import print_json
+from sidestream.cli_output import print_json, read_valid_table
 from sidestream.errors import SidestreamError
-from sidestream.i18n import N_, normalise_lang
+from sidestream.i18n import normalise_lang
 
 app = typer.Typer(
     help="Sidestream: map side streams, find and explain industrial symbiosis synergies.",
@@ -278,27 +278,10 @@ def match(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
 ) -> None:
     """For each supply flow, its best K demand flows — scored and explained."""
-    from sidestream.errors import MatchingError
-    from sidestream.io import read_flow_table
     from sidestream.matching import MatchParams
     from sidestream.matching import match as run_match
 
-    table = read_flow_table(path)
-    if not table.ok:
-        first = table.errors[0]
-        where = f"row {first.row} " if first.row is not None else ""
-        raise MatchingError(
-            N_(
-                "{path} has {length} problem(s); first: {where}{column} {message}. Run "
-                "`sidestream validate {file}` for all of them."
-            ),
-            path=path.name,
-            length=len(table.errors),
-            where=where,
-            column=first.column or "",
-            message=first.message,
-            file=path,
-        )
+    table = read_valid_table(path)
     params = MatchParams(
         top_k=top, radius_km=radius_km, supply_ids=supply_id or None, demand_ids=demand_id or None,
         category=category, min_score=min_score, include_suggestions=include_suggestions,

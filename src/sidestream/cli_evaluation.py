@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sidestream.cli_output import read_valid_table
 from sidestream.i18n import N_, Message, format_number, normalise_lang
 
 out = Console(soft_wrap=True)
@@ -62,32 +63,16 @@ def evaluate(
     pct: Annotated[float, typer.Option(help="Sensitivity step in percent.", min=1, max=90)] = 20.0,
 ) -> None:
     """Evaluate the matches of a flow table: quantity, capex, NPV, payback, CO2e."""
-    from sidestream.errors import MatchingError
     from sidestream.evaluation.document import document, tornado_records
     from sidestream.evaluation.pairs import pairs_from_matches
     from sidestream.evaluation.parameters import parameters_from_file
     from sidestream.evaluation.sensitivity import tornado as tornado_table
     from sidestream.evaluation.valuation import evaluate_pairs
-    from sidestream.io import read_flow_table
     from sidestream.matching import MatchParams, match
 
     lang = normalise_lang(lang)
     params = parameters_from_file(params_file)
-    table = read_flow_table(path)
-    if not table.ok:
-        first = table.errors[0]
-        raise MatchingError(
-            N_(
-                "{path} has {length} problem(s); first: row {row} {column} {message}. Run "
-                "`sidestream validate {file}` for all of them."
-            ),
-            path=path.name,
-            length=len(table.errors),
-            row=first.row,
-            column=first.column or "",
-            message=first.message,
-            file=path,
-        )
+    table = read_valid_table(path)
     result = match(table.frame, MatchParams(top_k=top))
     pairs = pairs_from_matches(result)
     ev = evaluate_pairs(pairs, params)

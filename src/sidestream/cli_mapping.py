@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sidestream.cli_output import read_valid_table
 from sidestream.i18n import N_
 
 if TYPE_CHECKING:
@@ -43,26 +44,10 @@ def _progress() -> Iterator[Progress]:
 
 
 def _read_and_match(path: Path, lang: str, progress: Progress) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    from sidestream.errors import FlowTableError
-    from sidestream.io import read_flow_table
     from sidestream.matching import MatchParams, match
 
     task = progress.add_task(f"reading {path.name}", total=2)
-    table = read_flow_table(path)
-    if not table.ok:
-        first = table.errors[0]
-        raise FlowTableError(
-            N_(
-                "{path} has {length} problem(s); first: row {row} {column}: {message} (run "
-                "`sidestream validate {file}`)"
-            ),
-            path=path.name,
-            length=len(table.errors),
-            row=first.row,
-            column=first.column or "",
-            message=first.message,
-            file=path,
-        )
+    table = read_valid_table(path)
     progress.update(task, advance=1, description="matching")
     doc = match(table.frame, MatchParams(top_k=5)).to_json(lang)
     progress.update(task, advance=1, description="mapping")

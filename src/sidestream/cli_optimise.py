@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sidestream.cli_output import read_valid_table
 from sidestream.i18n import N_, Message, format_number, normalise_lang
 from sidestream.optimise.network import Objective
 
@@ -72,10 +73,8 @@ def optimise(
     lang: Annotated[str, typer.Option(help="Language: en or nb.")] = "en",
 ) -> None:
     """Choose the set of synergies that maximises net benefit, CO2e avoided or a mix."""
-    from sidestream.errors import MatchingError
     from sidestream.evaluation.links import link_table
     from sidestream.evaluation.parameters import parameters_from_file
-    from sidestream.io import read_flow_table
     from sidestream.matching import MatchParams, match
     from sidestream.optimise import OptimiseParams, trunk_groups
     from sidestream.optimise import optimise as solve
@@ -89,21 +88,7 @@ def optimise(
                    console=err, transient=True, disable=as_json and not err.is_terminal)  # fmt: skip
     with bar:
         task = bar.add_task(_t(STEPS[0], lang), total=len(STEPS))
-        table = read_flow_table(path)
-        if not table.ok:
-            first = table.errors[0]
-            raise MatchingError(
-                N_(
-                    "{path} has {length} problem(s); first: row {row} {column} {message}. Run "
-                    "`sidestream validate {file}` for all of them."
-                ),
-                path=path.name,
-                length=len(table.errors),
-                row=first.row,
-                column=first.column or "",
-                message=first.message,
-                file=path,
-            )
+        table = read_valid_table(path)
         bar.update(task, advance=1, description=_t(STEPS[1], lang))
         matches = match(table.frame, MatchParams(top_k=top))
         bar.update(task, advance=1, description=_t(STEPS[2], lang))
