@@ -258,8 +258,7 @@ def move_case(
     back: Annotated[str, Form(max_length=10)] = "board",
 ) -> RedirectResponse:
     """Move from the board (back to the board, focused on the case) or the case page."""
-    viewer = form_viewer(session, web, region, csrf_token)
-    case = service.get_case(session, region, viewer, case_id)
+    case, viewer = _case_for_form(session, web, region, case_id, csrf_token)
     service.move_case(session, case, viewer, stage, expected_version=version)
     if back == "case":
         return RedirectResponse(f"/regions/{region.slug}/cases/{case.id}", status_code=303)
