@@ -83,3 +83,14 @@ def test_tables_in_norwegian(small_region: Path) -> None:
     code, out, _ = run("evaluate", str(small_region), "--lang", "nb", "--currency", "NOK")
     assert code == 0
     assert "Parametere brukt" in out and "NOK" in out
+
+
+def test_the_sum_of_candidates_says_it_is_not_a_regional_total(small_region: Path) -> None:
+    """Each supply is evaluated against its top K demands, so the alternatives overlap:
+    the printed sum must not read as what the region could gain."""
+    code, out, _ = run("evaluate", str(small_region), "--top", "3")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "candidate synergies" in flat and "not a regional total" in flat
+    code, out, _ = run("evaluate", str(small_region), "--lang", "nb")
+    assert code == 0 and "ikke en total for regionen" in " ".join(out.split())

@@ -29,7 +29,11 @@ TITLE = N_("Evaluation of the matches in {name} (estimate — assumptions below)
 PARAMS_TITLE = N_("Parameters used (parameter file {version})")
 TORNADO_TITLE = N_("Sensitivity: ±{pct} % per parameter, largest NPV swing first")
 ASSUMPTION = N_("assumption")
-TOTALS = N_("{n} synergies: capex {capex}, net benefit {net}, NPV {npv}, CO2e avoided {co2e}")
+TOTALS = N_(
+    "Sum over {n} candidate synergies: capex {capex}, net benefit {net}, NPV {npv}, CO2e avoided "
+    "{co2e}. Alternatives for the same flow overlap, so this is not a regional total: "
+    "`sidestream optimise` chooses a set that uses each flow once."
+)
 
 
 class CurrencyChoice(StrEnum):
