@@ -52,7 +52,12 @@ class EvaluationDocument(BaseModel):
 
 
 class RegionEvaluationDocument(BaseModel):
-    """Every match of the region evaluated; totals count fully visible pairs only."""
+    """Every match of the region evaluated; totals count fully visible pairs only.
+
+    ``totals`` sums the listed matches, and a supply's alternatives overlap (each is
+    evaluated as if it alone took the flow): it is not what the region could gain. The
+    optimiser (``POST /regions/{slug}/optimise``) chooses a set that uses each flow once.
+    """
 
     version: str
     parameters_version: str
