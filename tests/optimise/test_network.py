@@ -199,6 +199,114 @@ def test_bad_numbers_are_rejected() -> None:
         optimise(table(link("a", "S", "D", capex_eur=-1)))
 
 
+# --- the metric set IS programmes report -----------------------------------------------
+
+METRIC_NAMES = ["diverted_t_per_yr", "virgin_material_saved_t_per_yr", "water_saved_m3_per_yr",
+                "hazardous_avoided_t_per_yr", "energy_delivered_mwh_per_yr"]  # fmt: skip
+
+
+def metric_link(link_id: str, supply: str, demand: str, metrics: dict[str, float], **fields: float | str) -> dict[str, float | str]:  # fmt: skip
+    row = link(link_id, supply, demand, **fields)
+    coefficients = {"diverted_t_per_unit": 0.0, "virgin_material_t_per_unit": 0.0, "water_m3_per_unit": 0.0,
+                    "hazardous_t_per_unit": 0.0, "energy_mwh_per_unit": 0.0, "energy_fixed_mwh_per_yr": 0.0}  # fmt: skip
+    coefficients.update(metrics)
+    return {**row, **coefficients}
+
+
+def test_network_totals_of_the_metric_set_by_hand() -> None:
+    """Supply S (10 t of hazardous waste) goes 6 t to D1 (20 EUR/t) and the remaining
+    4 t to D2 (10 EUR/t): both divert it, save virgin material and avoid hazardous
+    waste, 10 t in all. A heat link delivers 1.5 MWh per MWh of source heat (a heat
+    pump) less the 30 MWh its pipe loses: 100 MWh → 120 MWh. Nothing carries water."""
+    waste = {"diverted_t_per_unit": 1, "virgin_material_t_per_unit": 1, "hazardous_t_per_unit": 1}
+    links = pd.DataFrame([
+        metric_link("a", "S", "D1", waste, quantity_max=6, demand_capacity=6, value_eur_per_unit=20),
+        metric_link("b", "S", "D2", waste, quantity_max=8, demand_capacity=8, value_eur_per_unit=10),
+        metric_link("h", "H", "DH", {"energy_mwh_per_unit": 1.5, "energy_fixed_mwh_per_yr": 30},
+                    quantity_max=100, supply_capacity=100, demand_capacity=200, quantity_unit="MWh/yr",
+                    category="heat"),
+    ])  # fmt: skip
+    for decompose in (True, False):
+        result = optimise(links, OptimiseParams(decompose=decompose, **EXACT))
+        assert result.link_ids == ["a", "b", "h"]
+        assert result.metrics() == pytest.approx({
+            "diverted_t_per_yr": 10.0, "virgin_material_saved_t_per_yr": 10.0, "water_saved_m3_per_yr": 0.0,
+            "hazardous_avoided_t_per_yr": 10.0, "energy_delivered_mwh_per_yr": 120.0,
+        })  # fmt: skip
+        per_link = result.chosen.set_index("link_id")
+        assert per_link.loc[["a", "b", "h"], "diverted_t_per_yr"].tolist() == pytest.approx([6.0, 4.0, 0.0])
+        assert per_link.loc["h", "energy_delivered_mwh_per_yr"] == pytest.approx(120.0)
+        doc = result.to_json()
+        assert {name: doc[name] for name in METRIC_NAMES} == pytest.approx(result.metrics())
+        assert doc["links"][0]["hazardous_avoided_t_per_yr"] == pytest.approx(6.0)  # sorted: "a" first
+
+
+def test_a_metric_unknown_for_a_chosen_link_has_no_total() -> None:
+    """A hand-built table without the metric columns: every total unknown (None); a
+    NaN on one chosen link makes that metric's total unknown, on a link not chosen it
+    does not matter."""
+    plain = optimise(table(link("a", "S", "D")))
+    assert plain.link_ids == ["a"] and plain.metrics() == dict.fromkeys(METRIC_NAMES)
+    assert all(plain.to_json()[name] is None for name in METRIC_NAMES)
+    assert plain.to_json()["links"][0]["water_saved_m3_per_yr"] is None
+    rows = pd.DataFrame([
+        metric_link("a", "S", "D", {"water_m3_per_unit": 1.0, "energy_mwh_per_unit": float("nan")}),
+        metric_link("b", "S2", "D2", {"water_m3_per_unit": 1.0}, value_eur_per_unit=-1.0,
+                    diverted_t_per_unit=float("nan")),  # not worth building
+    ])  # fmt: skip
+    result = optimise(rows)
+    assert result.link_ids == ["a"]
+    assert result.water_saved_m3_per_yr == pytest.approx(10.0)
+    assert result.energy_delivered_mwh_per_yr is None
+    assert result.diverted_t_per_yr == 0.0
+
+
+def test_bad_metric_coefficients_are_rejected() -> None:
+    for bad, match in ((-1.0, "negative"), (float("inf"), "finite"), ("lots", "finite")):
+        row = metric_link("a", "S", "D", {"water_m3_per_unit": bad})  # type: ignore[dict-item]
+        with pytest.raises(OptimisationError, match=f"water_m3_per_unit must .*{match}"):
+            optimise(pd.DataFrame([row]))
+    fixed = metric_link("a", "S", "D", {"energy_fixed_mwh_per_yr": -5.0})
+    with pytest.raises(OptimisationError, match="energy_fixed_mwh_per_yr must not be negative"):
+        optimise(pd.DataFrame([fixed]))
+
+
+def test_totals_are_the_evaluations_metrics_at_the_chosen_quantities() -> None:
+    """Evaluation → optimiser → totals, against evaluating each chosen link again at the
+    quantity the optimiser chose (heat through a pipe, shared supplies of waste)."""
+    from sidestream.evaluation.links import as_links
+    from sidestream.evaluation.parameters import default_parameters
+    from sidestream.evaluation.valuation import evaluate_pairs
+    from tests.evaluation.conftest import make_pair
+
+    waste = {"category": "waste", "supply_class": "eaf_dust", "hazardous": True, "supply_id": "dust"}
+    heat = {"category": "heat", "unit": "MWh/yr", "demand_unit": "MWh/yr", "supply_amount": 10_000.0,
+            "transport": "pipe", "distance_km": 1.5, "supply_class": "heat_25_40c",
+            "demand_class": "district_heating", "supply_temp": 30.0, "demand_temp": 70.0, "supply_id": "heat"}  # fmt: skip
+    pairs = pd.concat([
+        make_pair(link_id="w1", demand_id="d1", demand_amount=900.0, **waste),
+        make_pair(link_id="w2", demand_id="d2", demand_amount=700.0, distance_km=40.0, **waste),
+        make_pair(link_id="h1", demand_id="dh1", demand_amount=6_000.0, **heat),
+        make_pair(link_id="h2", demand_id="dh2", demand_amount=9_000.0, **heat),
+        make_pair(link_id="water", supply_id="ws", demand_id="wd", category="water", unit="m3/yr",
+                  demand_unit="m3/yr", transport="pipe", distance_km=0.5, supply_amount=80_000.0,
+                  demand_amount=50_000.0),
+    ], ignore_index=True)  # fmt: skip
+    params = default_parameters()
+    links = as_links(evaluate_pairs(pairs, params))
+    result = optimise(links, OptimiseParams(objective="co2e", **EXACT))
+    chosen = result.chosen.set_index("link_id")
+    assert len(chosen) >= 3 and chosen["quantity_unit"].nunique() == 3  # precondition: all kinds built
+    below = chosen["quantity"] < links.set_index("link_id").loc[chosen.index, "quantity_max"] - 1.0
+    assert set(chosen.index[below]) == {"h1", "w2"}  # precondition: shared supplies split, not at their max
+    again = evaluate_pairs(
+        pairs.set_index("link_id").loc[chosen.index].reset_index(), params, quantity=chosen["quantity"].to_numpy()
+    ).set_index("link_id")
+    for name in METRIC_NAMES:
+        assert chosen[name].to_numpy() == pytest.approx(again[name].to_numpy(), rel=1e-9, abs=1e-6), name
+        assert getattr(result, name) == pytest.approx(float(again[name].sum()), rel=1e-9, abs=1e-6), name
+
+
 # --- brute force ------------------------------------------------------------------------
 
 SUPPLIES, DEMANDS = ["S1", "S2", "S3"], ["D1", "D2", "D3"]

@@ -27,7 +27,28 @@ Columns (docs/evaluation.md, "Contract for the optimiser"):
 ==========================  ======================================================
 
 Extra columns (never renamed, may grow): ``co2e_fixed_t_per_yr`` (CO2e of the heat
-a pipe loses, subtract when built), ``npv_eur``, ``evaluable``, ``note``.
+a pipe loses, subtract when built), ``npv_eur``, ``evaluable``, ``note``, and the
+metric set industrial-symbiosis programmes report, per unit exchanged:
+
+==============================  ==================================================
+``diverted_t_per_unit``         t diverted from landfill or incineration (waste and
+                                by-products in t/yr: 1, else 0)
+``virgin_material_t_per_unit``  t virgin material saved (anything in t/yr: 1)
+``water_m3_per_unit``           m3 water saved (water and wastewater: 1)
+``hazardous_t_per_unit``        t hazardous waste avoided (hazardous, in t/yr: 1)
+``energy_mwh_per_unit``         MWh delivered per unit exchanged: per MWh of source
+                                heat the heat pump's gain COP/(COP−1) (1 without a
+                                pump, for cooling and for other MWh), else 0
+``energy_fixed_mwh_per_yr``     MWh a pipe loses, as it would have been delivered:
+                                subtract when built (as ``co2e_fixed_t_per_yr``)
+==============================  ==================================================
+
+Each is the evaluation's per-pair metric (``diverted_t_per_yr``,
+``virgin_material_saved_t_per_yr``, ``water_saved_m3_per_yr``,
+``hazardous_avoided_t_per_yr``, ``energy_delivered_mwh_per_yr``) at the evaluated
+quantity — ``quantity_max`` — divided by it, 0 when it is 0; for a pipe's energy the
+loss is a fixed part, so ``energy_mwh_per_unit · x − energy_fixed_mwh_per_yr`` (not
+below 0) is the energy delivered at any ``x``, as the evaluation computes it.
 
 Net annual benefit of a link carrying ``x`` is ``value_eur_per_unit · x −
 fixed_cost_eur_per_yr`` when built; rows with ``evaluable`` False have
@@ -51,7 +72,11 @@ LINK_COLUMNS = [
     "demand_capacity", "value_eur_per_unit", "fixed_cost_eur_per_yr", "capex_eur", "co2e_t_per_unit",
     "distance_km", "category",
 ]  # fmt: skip
-EXTRA_COLUMNS = ["co2e_fixed_t_per_yr", "npv_eur", "evaluable", "note"]
+METRIC_COLUMNS = [
+    "diverted_t_per_unit", "virgin_material_t_per_unit", "water_m3_per_unit", "hazardous_t_per_unit",
+    "energy_mwh_per_unit", "energy_fixed_mwh_per_yr",
+]  # fmt: skip
+EXTRA_COLUMNS = ["co2e_fixed_t_per_yr", "npv_eur", "evaluable", "note", *METRIC_COLUMNS]
 
 
 def pairs_of(matches: Any, flows: pd.DataFrame | None) -> pd.DataFrame:
@@ -99,4 +124,6 @@ def as_links(ev: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(str)
     for column in ("fixed_cost_eur_per_yr", "capex_eur", "distance_km", "co2e_fixed_t_per_yr", "npv_eur"):
         out[column] = out[column].astype(float)
+    for column in METRIC_COLUMNS:  # a row that is no candidate counts toward nothing
+        out[column] = out[column].astype(float).where(ok, 0.0)
     return out.reset_index(drop=True)

@@ -12,6 +12,14 @@ and the value and CO2e of the heat a pipe loses). Capex is sized once, for the m
 the link can carry. NPV = −capex + (v·q − F) · annuity factor. An unbuilt link
 (``q = 0``) is worth nothing and costs nothing.
 
+The metric set industrial-symbiosis programmes report (diverted from landfill or
+incineration, virgin material saved, water saved, hazardous waste avoided, in t/yr or
+m3/yr) is ``m · q`` with ``m`` 1 or 0 by the pair's unit and category; energy
+delivered (MWh/yr) is ``e · q − E`` for a pipe (``e`` the heat pump's gain, ``E`` the
+heat the pipe loses, as delivered; never below 0) and ``q`` for other MWh. The
+coefficients are columns (``*_per_unit``, ``energy_fixed_mwh_per_yr``) so that the
+optimiser can total them over the links it chooses.
+
 Models by the supply's canonical unit and category (docs/evaluation.md):
 
 - **heat / steam** (MWh/yr): pipe by DN class, heat loss W/m, optional heat pump
@@ -325,7 +333,29 @@ def evaluate_pairs(pairs: pd.DataFrame, params: Parameters, quantity: Array | No
         ),
         "co2e_t_per_unit": np.where(modelled, c, np.nan),
         "co2e_fixed_t_per_yr": loss_co2,
+        # the metric set per unit exchanged: each metric above is coefficient · q, except
+        # piped energy, coefficient · q − what the pipe loses (delivered at the taker)
+        **_metric_coefficients(
+            q_max, {
+                "diverted_t_per_unit": waste_like, "virgin_material_t_per_unit": material,
+                "water_m3_per_unit": water, "hazardous_t_per_unit": material & hazardous,
+                "energy_mwh_per_unit": np.where(heat, gain, 1.0) * is_mwh,
+            }
+        ),
+        "energy_fixed_mwh_per_yr": np.where(piped, loss * np.where(heat, gain, 1.0), 0.0),
     })  # fmt: skip
+
+
+def _metric_coefficients(q_max: Array, coefficients: dict[str, Array]) -> dict[str, Array]:
+    """Each metric per unit exchanged (0 where the pair can exchange nothing, NaN where
+    its quantity is unknown). The metrics are linear in ``q`` — a mass or volume is the
+    quantity itself where the pair counts toward it, delivered energy the source heat
+    times the heat pump's gain — so the coefficient does not depend on ``q``."""
+    known = np.isfinite(q_max)
+    return {
+        name: np.where(known, np.where(np.nan_to_num(q_max) > 0, np.asarray(value, float), 0.0), np.nan)
+        for name, value in coefficients.items()
+    }
 
 
 def _capex_full(*parts: Array) -> Array:

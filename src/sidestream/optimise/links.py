@@ -34,8 +34,20 @@ LINK_COLUMNS = [
     "category",
 ]
 # Optional, with the value used when absent: CO2e of the heat a pipe loses (t/yr),
-# subtracted once when the link is built.
-OPTIONAL_COLUMNS = {"co2e_fixed_t_per_yr": 0.0}
+# subtracted once when the link is built, and the same for the energy it loses (MWh/yr).
+OPTIONAL_COLUMNS = {"co2e_fixed_t_per_yr": 0.0, "energy_fixed_mwh_per_yr": 0.0}
+# The metric set industrial-symbiosis programmes report, per unit exchanged (evaluation:
+# ``sidestream.evaluation.links``), and the name of its total over a network. Optional:
+# absent or NaN means unknown (a table built by hand), and a total over links of which
+# one is unknown is unknown. The metrics are counted, not optimised.
+METRICS = {
+    "diverted_t_per_unit": "diverted_t_per_yr",
+    "virgin_material_t_per_unit": "virgin_material_saved_t_per_yr",
+    "water_m3_per_unit": "water_saved_m3_per_yr",
+    "hazardous_t_per_unit": "hazardous_avoided_t_per_yr",
+    "energy_mwh_per_unit": "energy_delivered_mwh_per_yr",
+}
+FIXED_METRICS = {"energy_mwh_per_unit": "energy_fixed_mwh_per_yr"}  # subtracted when built
 TEXT_COLUMNS = ["link_id", "supply_id", "demand_id", "quantity_unit", "category"]
 NUMBER_COLUMNS = [c for c in [*LINK_COLUMNS, *OPTIONAL_COLUMNS] if c not in TEXT_COLUMNS]
 # Quantities, costs and distances cannot be negative; value and CO2e per unit can (a
@@ -47,6 +59,8 @@ NON_NEGATIVE = [
     "fixed_cost_eur_per_yr",
     "capex_eur",
     "distance_km",
+    "energy_fixed_mwh_per_yr",
+    *METRICS,
 ]
 
 
@@ -59,12 +73,17 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
     not negative; each supply has one unit and one capacity across its links (a
     demand's capacity is per link, in the link's unit). With ``strict=False`` a supply
     whose links disagree on its capacity takes the smallest one instead of failing.
+    The metric columns of :data:`METRICS` are kept, NaN where absent or unknown, and
+    must otherwise be finite and not negative.
 
     >>> table = pd.DataFrame([{"link_id": "a", "supply_id": "s", "demand_id": "d",
     ...     "quantity_max": 5.0, "quantity_unit": "t/yr", "supply_capacity": 5.0,
     ...     "demand_capacity": 8.0, "value_eur_per_unit": 10.0, "fixed_cost_eur_per_yr": 1.0,
     ...     "capex_eur": 10.0, "co2e_t_per_unit": 0.5, "distance_km": 3.0, "category": "material"}])
-    >>> list(check_links(table).columns) == [*LINK_COLUMNS, "co2e_fixed_t_per_yr"]
+    >>> checked = check_links(table)
+    >>> list(checked.columns) == [*LINK_COLUMNS, *OPTIONAL_COLUMNS, *METRICS]
+    True
+    >>> bool(checked["water_m3_per_unit"].isna().all())  # not given: unknown
     True
     """
     missing = [c for c in LINK_COLUMNS if c not in links.columns]
@@ -92,6 +111,16 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
                 N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
             )
         out[column] = values
+    for column in METRICS:  # NaN is allowed (unknown); text or infinity is not
+        raw = links[column] if column in links else pd.Series(np.nan, index=out.index)
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = (values.isna() & raw.notna()).to_numpy() | np.isinf(values.to_numpy())
+        out[column] = values
+        if bad.any():
+            first = out.loc[bad, "link_id"].iloc[0]
+            raise OptimisationError(
+                N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
+            )
     for column in NON_NEGATIVE:
         negative = out[column] < 0
         if negative.any():

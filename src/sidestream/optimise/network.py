@@ -38,11 +38,14 @@ from scipy.sparse.csgraph import connected_components
 from sidestream.errors import InfeasibleError, OptimisationError
 from sidestream.i18n import N_
 from sidestream.optimise.blocks import BlockSolution, row_bounds, solve_blocks
-from sidestream.optimise.links import check_links
+from sidestream.optimise.links import FIXED_METRICS, METRICS, check_links
 from sidestream.optimise.trunks import Trunks
 
 log = logging.getLogger(__name__)
 QUANTITY_TOL = 1e-7  # relative to an arc's bound: below it a quantity is zero
+# The metric set industrial-symbiosis programmes report, as totals of a network (units
+# in the names); per chosen link in ``NetworkResult.chosen`` too.
+METRIC_TOTALS = tuple(METRICS.values())
 
 
 class Objective(StrEnum):
@@ -347,8 +350,10 @@ class NetworkResult:
     ``chosen``: one row per link to build — ``link_id, supply_id, demand_id, quantity,
     quantity_unit, mode`` (``direct`` or ``trunk``), ``trunk_id``, ``net_benefit_eur_per_yr``
     (value of the quantity minus the link's fixed cost; a trunk's cost is in ``trunks``),
-    ``co2e_t_per_yr``, ``capex_eur``, ``distance_km``, ``category``. Totals are in the
-    field names' units.
+    ``co2e_t_per_yr``, ``capex_eur``, ``distance_km``, ``category`` and the metric set of
+    :data:`METRIC_TOTALS` (``diverted_t_per_yr`` …, NaN when the link table does not
+    give it). Totals are in the field names' units; a metric's total is None when any
+    chosen link's is unknown (a sum over the others would understate it).
     """
 
     params: OptimiseParams
@@ -365,7 +370,16 @@ class NetworkResult:
     build_time_s: float
     n_candidates: int
     n_arcs: int
+    diverted_t_per_yr: float | None = None
+    virgin_material_saved_t_per_yr: float | None = None
+    water_saved_m3_per_yr: float | None = None
+    hazardous_avoided_t_per_yr: float | None = None
+    energy_delivered_mwh_per_yr: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, float | None]:
+        """The metric set's totals by name (:data:`METRIC_TOTALS`)."""
+        return {name: getattr(self, name) for name in METRIC_TOTALS}
 
     @property
     def link_ids(self) -> list[str]:
@@ -382,6 +396,7 @@ class NetworkResult:
             "net_benefit_eur_per_yr": self.net_benefit_eur_per_yr,
             "co2e_t_per_yr": self.co2e_t_per_yr,
             "capex_eur": self.capex_eur,
+            **self.metrics(),
             "mip_gap": self.mip_gap if math.isfinite(self.mip_gap) else None,  # None: unknown
             "solve_time_s": self.solve_time_s,
             "build_time_s": self.build_time_s,
@@ -677,11 +692,13 @@ def _read_back(
         "capex_eur": chosen_arcs["capex"].to_numpy(),
         "distance_km": links["distance_km"].to_numpy(),
         "category": links["category"].to_numpy(),
+        **_link_metrics(links, q),
     }).sort_values("link_id", kind="stable", ignore_index=True)  # fmt: skip
     benefit = float(chosen["net_benefit_eur_per_yr"].sum() - trunks["fixed_cost_eur_per_yr"].sum())
     co2e = float(chosen["co2e_t_per_yr"].sum())
     capex = float(chosen["capex_eur"].sum() + trunks["capex_eur"].sum())
     (wb, wc), (sb, sc) = arcs.weights, arcs.scales
+    metrics = {name: _total(chosen[name]) for name in METRIC_TOTALS}
     return NetworkResult(
         params=params,
         chosen=chosen,
@@ -697,4 +714,23 @@ def _read_back(
         build_time_s=build_time,
         n_candidates=len(arcs.links),
         n_arcs=len(f),
+        **metrics,
     )
+
+
+def _link_metrics(links: pd.DataFrame, q: Values) -> dict[str, Values]:
+    """Each chosen link's metric set at its quantity: ``m_l · x_l``, less the part a pipe
+    loses where there is one (never below 0: a pipe delivers nothing when it loses all);
+    NaN when the table does not give the coefficient."""
+    out = {}
+    for coefficient, name in METRICS.items():
+        value = links[coefficient].to_numpy(float) * q
+        if coefficient in FIXED_METRICS:
+            value = np.maximum(value - links[FIXED_METRICS[coefficient]].to_numpy(float), 0.0)
+        out[name] = value  # np.maximum keeps NaN
+    return out
+
+
+def _total(values: pd.Series) -> float | None:
+    """Sum, or None when any value is unknown (NaN)."""
+    return None if values.isna().any() else float(values.sum())
