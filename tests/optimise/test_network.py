@@ -300,7 +300,9 @@ def test_totals_are_the_evaluations_metrics_at_the_chosen_quantities() -> None:
     below = chosen["quantity"] < links.set_index("link_id").loc[chosen.index, "quantity_max"] - 1.0
     assert set(chosen.index[below]) == {"h1", "w2"}  # precondition: shared supplies split, not at their max
     again = evaluate_pairs(
-        pairs.set_index("link_id").loc[chosen.index].reset_index(), params, quantity=chosen["quantity"].to_numpy()
+        pairs.set_index("link_id").loc[chosen.index].reset_index(),
+        params,
+        quantity=chosen["quantity"].to_numpy(),
     ).set_index("link_id")
     for name in METRIC_NAMES:
         assert chosen[name].to_numpy() == pytest.approx(again[name].to_numpy(), rel=1e-9, abs=1e-6), name
