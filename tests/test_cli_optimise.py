@@ -50,6 +50,23 @@ def test_json_network_respects_the_flows(flows: Path) -> None:
     assert doc["net_benefit_eur_per_yr"] == pytest.approx(total)
 
 
+def test_json_carries_the_is_metric_set(flows: Path) -> None:
+    """Sawdust is a by-product in t/yr: every tonne sent is diverted from disposal and
+    saves virgin material; none is hazardous and no water flows. The smelter's heat
+    (90 °C to an 80 °C network, no heat pump) delivers what it sends less the pipe's loss."""
+    doc = run_json(flows)
+    links = {r["link_id"]: r for r in doc["links"]}
+    sawdust = sum(r["quantity"] for r in links.values() if r["demand_id"] == "d1")
+    assert doc["diverted_t_per_yr"] == pytest.approx(sawdust) and sawdust == pytest.approx(2500.0)
+    assert doc["virgin_material_saved_t_per_yr"] == pytest.approx(2500.0)
+    assert doc["hazardous_avoided_t_per_yr"] == 0.0 and doc["water_saved_m3_per_yr"] == 0.0
+    heat = links["h1→h2"]
+    assert 0.9 * heat["quantity"] < heat["energy_delivered_mwh_per_yr"] < heat["quantity"]
+    assert doc["energy_delivered_mwh_per_yr"] == pytest.approx(heat["energy_delivered_mwh_per_yr"])
+    for name in ("diverted_t_per_yr", "virgin_material_saved_t_per_yr", "energy_delivered_mwh_per_yr"):
+        assert doc[name] == pytest.approx(sum(r[name] for r in doc["links"])), name
+
+
 def test_choices_change_the_network(flows: Path) -> None:
     base = run_json(flows)
     without = run_json(flows, "--exclude", "h1→h2")
@@ -66,6 +83,10 @@ def test_rich_output_and_errors(flows: Path) -> None:
     assert result.exit_code == 0
     assert "EUR/yr" in result.stdout
     assert "t/yr" in result.stdout
+    assert "Energi levert" in result.stdout and "MWh/yr" in result.stdout  # the metric set, in bokmål
+    english = runner.invoke(app, ["optimise", str(flows)])
+    assert "Diverted from disposal 2,500 t/yr" in english.stdout
+    assert "Water saved 0 m3/yr" in english.stdout
     bad = runner.invoke(app, ["optimise", str(flows), "--include", "nope"])
     assert bad.exit_code == 2
     assert "unknown link id" in bad.stderr and "Traceback" not in bad.output

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from sidestream.cli_output import read_valid_table
 from sidestream.i18n import N_, Message, format_number, normalise_lang
+from sidestream.optimise.metrics import NETWORK_METRICS
 from sidestream.optimise.network import Objective
 
 out = Console(soft_wrap=True)
@@ -37,6 +38,8 @@ SUMMARY = N_(
     "{status} in {seconds} s, MIP gap {gap} %"
 )
 NOTHING = N_("No link is worth building under these choices.")
+METRIC_LINE = N_("As industrial symbiosis programmes report it: {metrics}")
+UNKNOWN = N_("unknown")
 
 
 def _t(msgid: str, lang: str, **params: Any) -> str:
@@ -153,6 +156,18 @@ def _print(doc: dict[str, Any], name: str, lang: str) -> None:
            gap=format_number(100 * doc["mip_gap"], lang, 3) if doc["mip_gap"] is not None else "?"),
         highlight=False,
     )  # fmt: skip
+    out.print(_t(METRIC_LINE, lang, metrics=metric_text(doc, lang)), highlight=False)
+
+
+def metric_text(doc: dict[str, Any], lang: str) -> str:
+    """The metric set's totals, ``label value unit`` joined by `` · `` (``unknown`` for
+    a total the result does not give, e.g. one stored before it did)."""
+    parts = []
+    for m in NETWORK_METRICS:
+        value = doc.get(m.total)
+        text = _t(UNKNOWN, lang) if value is None else _num(float(value), m.unit, lang, 0)
+        parts.append(f"{_t(m.label, lang)} {text}")
+    return " · ".join(parts)
 
 
 # --- saved scenarios of a region (the database) -------------------------------------

@@ -5,11 +5,13 @@ Engine only: works on the candidate-link table of ``sidestream.evaluation.links`
 """
 
 from sidestream.optimise.links import LINK_COLUMNS, check_links
+from sidestream.optimise.metrics import NETWORK_METRICS
 from sidestream.optimise.network import NetworkResult, Objective, OptimiseParams, optimise
 from sidestream.optimise.trunks import Trunks, trunk_groups
 
 __all__ = [
     "LINK_COLUMNS",
+    "NETWORK_METRICS",
     "NetworkResult",
     "Objective",
     "OptimiseParams",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sidestream.errors import OptimisationError
 from sidestream.i18n import N_
+from sidestream.optimise.metrics import METRICS
 
 LINK_COLUMNS = [
     "link_id",
@@ -36,22 +37,13 @@ LINK_COLUMNS = [
 # Optional, with the value used when absent: CO2e of the heat a pipe loses (t/yr),
 # subtracted once when the link is built, and the same for the energy it loses (MWh/yr).
 OPTIONAL_COLUMNS = {"co2e_fixed_t_per_yr": 0.0, "energy_fixed_mwh_per_yr": 0.0}
-# The metric set industrial-symbiosis programmes report, per unit exchanged (evaluation:
-# ``sidestream.evaluation.links``), and the name of its total over a network. Optional:
-# absent or NaN means unknown (a table built by hand), and a total over links of which
-# one is unknown is unknown. The metrics are counted, not optimised.
-METRICS = {
-    "diverted_t_per_unit": "diverted_t_per_yr",
-    "virgin_material_t_per_unit": "virgin_material_saved_t_per_yr",
-    "water_m3_per_unit": "water_saved_m3_per_yr",
-    "hazardous_t_per_unit": "hazardous_avoided_t_per_yr",
-    "energy_mwh_per_unit": "energy_delivered_mwh_per_yr",
-}
-FIXED_METRICS = {"energy_mwh_per_unit": "energy_fixed_mwh_per_yr"}  # subtracted when built
+# The metric set per unit exchanged (:data:`sidestream.optimise.metrics.METRICS`) is
+# optional too, but absent or NaN means unknown (a table built by hand), not 0.
 TEXT_COLUMNS = ["link_id", "supply_id", "demand_id", "quantity_unit", "category"]
 NUMBER_COLUMNS = [c for c in [*LINK_COLUMNS, *OPTIONAL_COLUMNS] if c not in TEXT_COLUMNS]
-# Quantities, costs and distances cannot be negative; value and CO2e per unit can (a
-# link may cost more to run than it saves, or emit more in transport than it avoids).
+# Quantities, costs, distances and the metric set cannot be negative; value and CO2e
+# per unit can (a link may cost more to run than it saves, or emit more in transport
+# than it avoids).
 NON_NEGATIVE = [
     "quantity_max",
     "supply_capacity",

@@ -38,14 +38,12 @@ from scipy.sparse.csgraph import connected_components
 from sidestream.errors import InfeasibleError, OptimisationError
 from sidestream.i18n import N_
 from sidestream.optimise.blocks import BlockSolution, row_bounds, solve_blocks
-from sidestream.optimise.links import FIXED_METRICS, METRICS, check_links
+from sidestream.optimise.links import check_links
+from sidestream.optimise.metrics import FIXED_METRICS, METRIC_TOTALS, METRICS
 from sidestream.optimise.trunks import Trunks
 
 log = logging.getLogger(__name__)
 QUANTITY_TOL = 1e-7  # relative to an arc's bound: below it a quantity is zero
-# The metric set industrial-symbiosis programmes report, as totals of a network (units
-# in the names); per chosen link in ``NetworkResult.chosen`` too.
-METRIC_TOTALS = tuple(METRICS.values())
 
 
 class Objective(StrEnum):
@@ -352,7 +350,8 @@ class NetworkResult:
     (value of the quantity minus the link's fixed cost; a trunk's cost is in ``trunks``),
     ``co2e_t_per_yr``, ``capex_eur``, ``distance_km``, ``category`` and the metric set of
     :data:`METRIC_TOTALS` (``diverted_t_per_yr`` …, NaN when the link table does not
-    give it). Totals are in the field names' units; a metric's total is None when any
+    give it; :mod:`sidestream.optimise.metrics`). Totals are in the field names' units;
+    a metric's total is None when any
     chosen link's is unknown (a sum over the others would understate it).
     """
 

@@ -23,6 +23,7 @@ from sidestream.i18n import N_
 from sidestream.io.flow_table import validate_raw
 from sidestream.io.raw import Cell, RawTable
 from sidestream.matching import MatchParams, match
+from sidestream.optimise.metrics import METRIC_TOTALS
 from sidestream.optimise.network import NetworkResult, OptimiseParams, optimise
 from sidestream.optimise.trunks import trunk_groups
 
@@ -113,8 +114,9 @@ def run_scenario(flows: pd.DataFrame, params: Parameters, spec: ScenarioSpec) ->
 
 def compare(results: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """Side-by-side rows for result documents (``NetworkResult.to_json()``), the first
-    being the baseline: totals with units in their names, and which links each adds or
-    drops against the baseline.
+    being the baseline: totals with units in their names (the metric set of
+    ``METRIC_TOTALS`` too, None when a document lacks it), and which links each adds
+    or drops against the baseline.
 
     >>> a = {"objective_value": 2.0, "net_benefit_eur_per_yr": 2.0, "co2e_t_per_yr": 1.0,
     ...      "capex_eur": 5.0, "links": [{"link_id": "x"}, {"link_id": "y"}]}
@@ -134,6 +136,7 @@ def compare(results: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, 
             "net_benefit_eur_per_yr": doc.get("net_benefit_eur_per_yr"),
             "co2e_t_per_yr": doc.get("co2e_t_per_yr"),
             "capex_eur": doc.get("capex_eur"),
+            **{name: doc.get(name) for name in METRIC_TOTALS},
             "n_links": len(chosen),
             "added": sorted(chosen - base),
             "removed": sorted(base - chosen),

@@ -10,7 +10,10 @@ to them, as matching does (``services/matching.py``):
   opaque reference instead of its link id (ids are made of flow ids);
 - a link with no visible flow is left out, and so is a trunk whose supply is hidden;
 - totals are the network's only if every flow in it is visible; otherwise they are
-  summed over the links shown in full and marked ``partial``.
+  summed over the links shown in full and marked ``partial``. The same holds for the
+  metric set IS programmes report (``diverted_t_per_yr`` …, ``METRIC_TOTALS``): a
+  hidden side's link shows none of them (each measures its quantity), and a total is
+  None when a link it would count does not give it (a result stored before it did).
 
 Facilitators and admins create, run and delete scenarios (audited); members read them.
 """
@@ -37,6 +40,7 @@ from sidestream.errors import (
     SidestreamError,
 )
 from sidestream.i18n import N_, normalise_lang
+from sidestream.optimise.metrics import METRIC_TOTALS
 from sidestream.optimise.network import OptimiseParams
 from sidestream.optimise.scenarios import ScenarioSpec, compare, run_scenario
 from sidestream.services import audit
@@ -149,11 +153,13 @@ def filter_result(
             "supply_id": s_key if see_s else None, "demand_id": d_key if see_d else None,
             "quantity": None, "quantity_unit": link.get("quantity_unit"), "mode": link.get("mode"),
             "trunk_id": None, "net_benefit_eur_per_yr": None, "co2e_t_per_yr": None, "capex_eur": None,
-            "distance_km": None, "category": link.get("category"),
+            "distance_km": None, "category": link.get("category"), **dict.fromkeys(METRIC_TOTALS),
         })  # fmt: skip
     trunks = [t for t in doc.get("trunks", []) if visible(str(t.get("supply_id")))]
     out = {k: v for k, v in doc.items() if k not in {"links", "trunks"}}
     out.update({"links": links, "trunks": trunks, "partial": partial, "n_chosen": len(links)})
+    for name in METRIC_TOTALS:  # a result stored before the metric set: unknown
+        out.setdefault(name, None)
     if partial:
         full = [link for link in links if not link["anonymised"]]
         out["objective_value"] = None
@@ -164,6 +170,9 @@ def filter_result(
         out["capex_eur"] = sum(float(link["capex_eur"]) for link in full) + sum(
             float(t["capex_eur"]) for t in trunks
         )
+        for name in METRIC_TOTALS:
+            values = [link.get(name) for link in full]
+            out[name] = None if any(v is None for v in values) else sum(float(v) for v in values)
     return out
 
 
