@@ -3,6 +3,9 @@ choices, and no response naming a flow its caller may not see."""
 
 from __future__ import annotations
 
+import pytest
+
+from sidestream.optimise.metrics import METRIC_TOTALS
 from tests.api.client import ApiClient
 from tests.api.world import ROLES, World
 
@@ -46,6 +49,11 @@ def test_scenarios_over_http(client: ApiClient, world: World) -> None:
         rows = compared.json()
         assert [r["name"] for r in rows] == ["base", "scarce energy"]
         assert rows[0]["added"] == [] and rows[0]["removed"] == []
+        result = one.json()["result"]
+        for name in METRIC_TOTALS:  # the metric set, over the links this caller sees in full
+            full = [link[name] for link in result["links"] if not link["anonymised"]]
+            assert result[name] == pytest.approx(sum(full)), (role, name)
+            assert rows[0][name] == pytest.approx(result[name]), (role, name)
     assert client.delete(f"{API}/scenarios/{base['id']}", token=world.tokens["viewer"]).status_code == 403
     assert client.delete(f"{API}/scenarios/{base['id']}", token=facilitator).status_code == 204
     assert client.get(f"{API}/scenarios/{base['id']}", token=facilitator).status_code == 404
@@ -60,6 +68,9 @@ def test_optimise_now(client: ApiClient, world: World) -> None:
         assert marker not in doc.text
     for link in doc.json()["links"]:
         assert link["quantity_unit"] in {"MWh/yr", "t/yr", "m3/yr", "Nm3/yr"}
+    body = doc.json()
+    assert all(isinstance(body[name], float) and body[name] >= 0 for name in METRIC_TOTALS)
+    assert body["energy_delivered_mwh_per_yr"] > 0  # precondition: Rana's network delivers heat
     bad = client.post(f"{API}/optimise", json={"include": ["no-such-link"]}, token=facilitator)
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
     assert "unknown link id" in bad.json()["detail"]

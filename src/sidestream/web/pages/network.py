@@ -14,7 +14,8 @@ from sidestream.api.deps import RegionDep, SessionDep, ViewerDep
 from sidestream.config import Settings
 from sidestream.domain.visibility import Viewer
 from sidestream.errors import PermissionDeniedError
-from sidestream.i18n import N_, Message
+from sidestream.i18n import N_, Message, translate
+from sidestream.optimise.metrics import METRIC_TOTALS, NETWORK_METRICS
 from sidestream.optimise.scenarios import compare
 from sidestream.services import scenarios as service
 from sidestream.store.models import Region
@@ -37,10 +38,24 @@ class ScenarioRow(BaseModel):
     net_benefit_eur_per_yr: float | None
     co2e_t_per_yr: float | None
     capex_eur: float | None
+    diverted_t_per_yr: float | None = None
+    virgin_material_saved_t_per_yr: float | None = None
+    water_saved_m3_per_yr: float | None = None
+    hazardous_avoided_t_per_yr: float | None = None
+    energy_delivered_mwh_per_yr: float | None = None
     n_links: int
     added: list[str]
     removed: list[str]
     partial: bool
+
+
+class MetricTotal(BaseModel):
+    """One figure of the metric set IS programmes report, for the network on the map."""
+
+    key: str  # e.g. diverted_t_per_yr
+    label: str  # in the reader's language
+    value: float | None  # in the unit of the key; None when unknown
+    text: str  # value with its unit; empty when unknown
 
 
 class ChosenLink(BaseModel):
@@ -63,6 +78,8 @@ class NetworkData(BaseModel):
     selected: int | None
     scenarios: list[ScenarioRow]
     links: list[ChosenLink]
+    metrics: list[MetricTotal]  # of the scenario on the map, over the links seen in full
+    metrics_partial: bool
     points: list[dict[str, Any]]
     lines: list[dict[str, Any]]
     tile_url: str | None
@@ -72,14 +89,14 @@ def _label(side: dict[str, Any]) -> str:
     return str(side.get("actor") or side.get("text") or "")
 
 
-TOTAL_KEYS = ("objective_value", "net_benefit_eur_per_yr", "co2e_t_per_yr", "capex_eur", "n_links", "added",
-              "removed")  # fmt: skip
+TOTAL_KEYS = ("objective_value", "net_benefit_eur_per_yr", "co2e_t_per_yr", "capex_eur", *METRIC_TOTALS,
+              "n_links", "added", "removed")  # fmt: skip
 
 
 def _scenario_row(view: dict[str, Any], compared: dict[str, Any] | None) -> ScenarioRow:
     totals: dict[str, Any] = {k: compared[k] for k in TOTAL_KEYS} if compared else {
         "objective_value": None, "net_benefit_eur_per_yr": None, "co2e_t_per_yr": None, "capex_eur": None,
-        "n_links": 0, "added": [], "removed": [],
+        **dict.fromkeys(METRIC_TOTALS), "n_links": 0, "added": [], "removed": [],
     }  # fmt: skip
     return ScenarioRow(
         id=view["id"],
@@ -89,6 +106,16 @@ def _scenario_row(view: dict[str, Any], compared: dict[str, Any] | None) -> Scen
         partial=bool(view["result"]["partial"]) if view["result"] else False,
         **totals,
     )
+
+
+def _metrics(result: dict[str, Any], lang: str) -> list[MetricTotal]:
+    """The metric set of a result as cut to the viewer (``services.scenarios``)."""
+    out = []
+    for m in NETWORK_METRICS:
+        value = result.get(m.total)
+        text = amount_text(value, m.unit, lang) if value is not None else ""
+        out.append(MetricTotal(key=m.total, label=translate(m.label, lang), value=value, text=text))
+    return out
 
 
 def _point(side: dict[str, Any], direction: str, lang: str) -> dict[str, Any]:
@@ -108,7 +135,8 @@ def network_data(
 ) -> NetworkData:
     """Scenarios as ``viewer`` may see them, the selected (or latest run) one on the map."""
     empty = NetworkData(slug=region.slug, name=region.name, lang=lang, can_read=False, selected=None,
-                        scenarios=[], links=[], points=[], lines=[], tile_url=settings.tile_url)  # fmt: skip
+                        scenarios=[], links=[], metrics=[], metrics_partial=False, points=[], lines=[],
+                        tile_url=settings.tile_url)  # fmt: skip
     try:
         views = service.list_scenarios(session, region, viewer, secret=settings.secret_key, lang=lang)
     except PermissionDeniedError:
@@ -156,6 +184,8 @@ def network_data(
     return empty.model_copy(update={
         "can_read": True, "selected": chosen["id"] if chosen else None, "scenarios": scenarios,
         "links": links, "points": list(points.values()), "lines": lines,
+        "metrics": _metrics(chosen["result"], lang) if chosen else [],
+        "metrics_partial": bool(chosen["result"]["partial"]) if chosen else False,
     })  # fmt: skip
 
 
