@@ -7,12 +7,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 from tests.mapping_world import SECRET_ACTOR, SECRET_MWH, SECRET_SITE, build_park
 
 from sidestream.domain.visibility import ANONYMOUS, Role, Viewer
 from sidestream.mapping.hubs import hubs_geojson
-from sidestream.reports.region import render_region_html
+from sidestream.reports.region import amount_text, render_region_html
 from sidestream.services.mapping import region_mapping
 from sidestream.services.reports import region_report
 
@@ -85,5 +86,12 @@ def test_report_has_the_chosen_network_cut_to_the_reader(
             assert {link["supply"]["actor"], link["demand"]["actor"]} <= visible_actors
     html = render_region_html(report, "en")
     assert ">Chosen network</h2>" in html and SECRET_ACTOR not in html
+    # the metric set IS programmes report (the cut itself: tests/services/test_scenarios.py)
+    full = [link for link in report.network["links"] if not link["anonymised"]]
+    energy = report.network["energy_delivered_mwh_per_yr"]
+    assert energy == pytest.approx(sum(link["energy_delivered_mwh_per_yr"] for link in full)) and energy > 0
+    assert f"Energy delivered {amount_text(energy, 'MWh/yr', 'en')}" in html
+    assert "Water saved 0 m³/yr" in html  # units explicit, zero included
     nb = render_region_html(region_report(session, world.region, facilitator, secret=SECRET, lang="nb"), "nb")
     assert "Valgt nettverk" in nb
+    assert f"Energi levert {amount_text(energy, 'MWh/yr', 'nb')}" in nb

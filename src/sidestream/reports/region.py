@@ -22,6 +22,7 @@ from sidestream.i18n import N_, Message, format_date, format_number, gettext, ng
 from sidestream.mapping.hubs import REASON_NO_CO2E, Hub, PairKey
 from sidestream.mapping.potential import RegionalPotential
 from sidestream.mapping.svgmap import MapHub, MapLayers, MapSite, render_svg
+from sidestream.optimise.metrics import NETWORK_METRICS
 from sidestream.reports.pdf import html_to_pdf
 
 UNIT_MSGIDS = {"MWh/yr": N_("MWh/yr"), "t/yr": N_("t/yr"), "m3/yr": N_("m³/yr")}
@@ -52,7 +53,8 @@ class RegionReport:
 
 
 def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
-    """The chosen network's totals and links as text with units (None: not computed)."""
+    """The chosen network's totals (with the metric set IS programmes report) and links
+    as text with units (None: not computed)."""
     net = report.network
     if net is None:
         return None
@@ -69,7 +71,14 @@ def _network(report: RegionReport, lang: str) -> dict[str, Any] | None:
         })  # fmt: skip
 
     co2e_total = net.get("co2e_t_per_yr")
+    metrics = [
+        {"label": gettext(lang)(m.label),
+         "text": amount_text(float(net[m.total]), m.unit, lang) if net.get(m.total) is not None
+         else gettext(lang)(N_("unknown"))}
+        for m in NETWORK_METRICS
+    ]  # fmt: skip
     return {
+        "metrics": metrics,
         "links": links[: TOP_SYNERGIES * 2],
         "n_links": len(links),
         "partial": bool(net.get("partial")),
