@@ -713,7 +713,11 @@ def _read_back(
         build_time_s=build_time,
         n_candidates=len(arcs.links),
         n_arcs=len(f),
-        **metrics,
+        diverted_t_per_yr=metrics["diverted_t_per_yr"],
+        virgin_material_saved_t_per_yr=metrics["virgin_material_saved_t_per_yr"],
+        water_saved_m3_per_yr=metrics["water_saved_m3_per_yr"],
+        hazardous_avoided_t_per_yr=metrics["hazardous_avoided_t_per_yr"],
+        energy_delivered_mwh_per_yr=metrics["energy_delivered_mwh_per_yr"],
     )
 
 

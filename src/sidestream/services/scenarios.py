@@ -171,8 +171,8 @@ def filter_result(
             float(t["capex_eur"]) for t in trunks
         )
         for name in METRIC_TOTALS:
-            values = [link.get(name) for link in full]
-            out[name] = None if any(v is None for v in values) else sum(float(v) for v in values)
+            known = [float(link[name]) for link in full if link.get(name) is not None]
+            out[name] = sum(known) if len(known) == len(full) else None  # None: a link lacks it
     return out
 
 
