@@ -104,7 +104,10 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
             )
         out[column] = values
     for column in METRICS:  # NaN is allowed (unknown); text or infinity is not
-        raw = links[column] if column in links else pd.Series(np.nan, index=out.index)
+        if column not in links:
+            out[column] = np.nan
+            continue
+        raw = links[column]
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
         bad = (values.isna() & raw.notna()).to_numpy() | np.isinf(values.to_numpy())
         out[column] = values
