@@ -351,8 +351,8 @@ class NetworkResult:
     ``co2e_t_per_yr``, ``capex_eur``, ``distance_km``, ``category`` and the metric set of
     :data:`METRIC_TOTALS` (``diverted_t_per_yr`` …, NaN when the link table does not
     give it; :mod:`sidestream.optimise.metrics`). Totals are in the field names' units;
-    a metric's total is None when any
-    chosen link's is unknown (a sum over the others would understate it).
+    a metric's total is None when any chosen link's is unknown (a sum over the others
+    would understate it).
     """
 
     params: OptimiseParams
