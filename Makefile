@@ -109,6 +109,7 @@ i18n-update: install
 screenshots: install browser
 	$(PY) scripts/screenshots.py
 	SIDESTREAM_WRITE_SCREENSHOTS=1 $(BIN)/pytest -q tests/reports/test_region.py tests/reports/test_workshop_report.py -k "pdf or png"
+	SIDESTREAM_WRITE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web/test_potential_browser.py
 
 # The CLI reference is generated from the code; tests/test_docs.py fails when stale.
 docs: install
