@@ -13,6 +13,7 @@ bounds vs Σ objectives).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -29,6 +30,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 INF = highspy.kHighsInf
+log = logging.getLogger(__name__)
 # One redirect at a time: two threads interleaving dup/dup2 could leave fd 1 pointing
 # at /dev/null for good.
 _STDOUT_LOCK = threading.Lock()
@@ -118,11 +120,11 @@ class _Ledger:
         self.lock = threading.Lock()
         self.waiting = len(blocks)
 
-    def start(self, block: _Block) -> None:
-        with self.lock:
-            if block.state == "waiting":
-                self.waiting -= 1
-            block.state = "running"
+    def start(self, block: _Block, limit: float) -> None:
+        """Mark ``block`` running for ``limit`` seconds (caller holds the lock)."""
+        if block.state == "waiting":
+            self.waiting -= 1
+        block.state, block.budget, block.until = "running", limit, time.perf_counter() + limit
 
     def report(self, block: _Block, objective: float, bound: float) -> bool:
         """Record a block's incumbent and bound; True when the sum meets the tolerance."""
@@ -153,6 +155,7 @@ FLOOR_S = 0.5
 # only if the new budget is at least this many times its previous one: a MIP run starts
 # again from the root, so a shorter run again would mostly repeat the first one.
 RERUN_FACTOR = 2.0
+WARM_START = True
 
 
 def solve_blocks(
@@ -275,12 +278,14 @@ def solve_blocks(
             return block, budget(block, pending, now)
         if not rerun or ledger.met():
             return None
-        pending = [b for b in blocks if b.state == "open"]
-        for block in sorted(pending, key=lambda b: b.bound - b.objective, reverse=True):
-            limit = budget(block, pending, now)
-            if limit >= RERUN_FACTOR * block.budget:
-                return block, limit
-        return None
+        # Time left over: a block stopped at its budget runs again, with all the time
+        # left (the other workers are on their own blocks until the deadline or done),
+        # if that is long enough to do better than its last run; largest open gap first.
+        left = deadline - now
+        open_blocks = [b for b in blocks if b.state == "open" and left >= RERUN_FACTOR * b.budget]
+        if not open_blocks:
+            return None
+        return max(open_blocks, key=lambda b: b.bound - b.objective), left
 
     def work(h: Any, largest_first: bool) -> None:
         h.setOptionValue("output_flag", False)
@@ -312,8 +317,7 @@ def solve_blocks(
                 if picked is None:
                     return
                 block, limit = picked
-                block.budget, block.until = limit, time.perf_counter() + limit
-            ledger.start(block)
+                ledger.start(block, limit)
             current[:] = [block]
             block_started = time.perf_counter()
             solve_once(h, block, limit)
@@ -325,7 +329,7 @@ def solve_blocks(
         h.clearModel()
         h.setOptionValue("time_limit", float(max(limit, 1e-3)))
         h.passModel(block.lp)
-        if block.solution is not None:
+        if block.solution is not None and WARM_START:
             start = highspy.HighsSolution()  # type: ignore[no-untyped-call]
             start.col_value, start.value_valid = block.solution.tolist(), True
             h.setSolution(start)
@@ -366,6 +370,11 @@ def solve_blocks(
             block.bound = max(block.bound, block.objective)
             block.own_gap = float(info.mip_gap) if mip and finished else _gap(block)
             block.state = "done" if finished or block.own_gap <= alone_gap else "open"
+        log.debug(
+            "block of %d columns, run %d: budget %.2f s, status %s, incumbent %.6g, bound %.6g, %s",
+            len(block.cols), block.runs, limit, h.modelStatusToString(status), block.objective,
+            block.bound, block.state,
+        )
 
     def relaxation_bound(h: Any, block: _Block) -> float:
         """The block's LP relaxation optimum (a bound on its MIP), given at least
