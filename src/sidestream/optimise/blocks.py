@@ -265,6 +265,10 @@ def solve_blocks(
             return 0.0
         busy = sum(min(max(b.until - now, 0.0), left) for b in blocks if b.state == "running")
         free = max(n_workers * left - busy, 0.0)
+        # Kept back for running again the blocks already stopped at their budget (mostly
+        # small blocks at the floor on a loaded machine), at most half the time free.
+        if rerun:
+            free -= min(sum(RERUN_FACTOR * b.budget for b in blocks if b.state == "open"), free / 2)
         share = free * block.weight / sum(b.weight for b in pending)
         return min(max(share, min(FLOOR_S, free / len(pending))), left)
 
@@ -330,7 +334,7 @@ def solve_blocks(
         h.setOptionValue("time_limit", float(max(limit, 1e-3)))
         h.passModel(block.lp)
         if block.solution is not None and WARM_START:
-            start = highspy.HighsSolution()  # type: ignore[no-untyped-call]
+            start = highspy.HighsSolution()
             start.col_value, start.value_valid = block.solution.tolist(), True
             h.setSolution(start)
         h.run()
@@ -374,7 +378,7 @@ def solve_blocks(
             "block of %d columns, run %d: budget %.2f s, status %s, incumbent %.6g, bound %.6g, %s",
             len(block.cols), block.runs, limit, h.modelStatusToString(status), block.objective,
             block.bound, block.state,
-        )
+        )  # fmt: skip
 
     def relaxation_bound(h: Any, block: _Block) -> float:
         """The block's LP relaxation optimum (a bound on its MIP), given at least
@@ -387,8 +391,9 @@ def solve_blocks(
                 return float(h.getInfo().objective_function_value)
         finally:
             h.setOptionValue("solve_relaxation", False)
-        c = np.asarray(block.lp.col_cost_)
-        return float(np.sum(np.maximum(c * np.asarray(block.lp.col_lower_), c * np.asarray(block.lp.col_upper_))))
+        lp = block.lp
+        c, lower, upper = (np.asarray(v) for v in (lp.col_cost_, lp.col_lower_, lp.col_upper_))
+        return float(np.sum(np.maximum(c * lower, c * upper)))
 
     errors: list[BaseException] = []
 
