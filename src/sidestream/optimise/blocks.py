@@ -8,7 +8,9 @@ carries every component's open gap, so a region of many small clusters can take
 minutes as one model and milliseconds piece by piece. Here the model's matrix is
 permuted into its diagonal blocks and each block is handed to HiGHS (highspy) on its
 own, two blocks at a time on two threads; the reported gap is that of the sum (Σ dual
-bounds vs Σ objectives).
+bounds vs Σ objectives). The time limit is shared out between the blocks (each run gets
+a budget, see :func:`solve_blocks`) so that every block has an incumbent and a bound at
+the deadline and that gap stays known.
 """
 
 from __future__ import annotations
