@@ -157,7 +157,6 @@ FLOOR_S = 0.5
 # only if the new budget is at least this many times its previous one: a MIP run starts
 # again from the root, so a shorter run again would mostly repeat the first one.
 RERUN_FACTOR = 2.0
-WARM_START = True
 
 
 def solve_blocks(
@@ -335,7 +334,7 @@ def solve_blocks(
         h.clearModel()
         h.setOptionValue("time_limit", float(max(limit, 1e-3)))
         h.passModel(block.lp)
-        if block.solution is not None and WARM_START:
+        if block.solution is not None:
             start = highspy.HighsSolution()
             start.col_value, start.value_valid = block.solution.tolist(), True
             h.setSolution(start)
