@@ -72,9 +72,9 @@ class BlockSolution:
     largest_cols: int = 0
     largest_s: float = 0.0
     largest_gap: float = 0.0
-    # How the time was shared: blocks never run (0 unless an error or an infeasible block
-    # stopped the run),
-    # blocks left at their budget short of their own gap, and second runs.
+    # How the time was shared: blocks never run (0 unless an error or an infeasible
+    # block stopped the run), blocks left at their budget short of their own gap, and
+    # second runs.
     n_unstarted: int = 0
     n_open: int = 0
     n_reruns: int = 0
