@@ -8,11 +8,14 @@ carries every component's open gap, so a region of many small clusters can take
 minutes as one model and milliseconds piece by piece. Here the model's matrix is
 permuted into its diagonal blocks and each block is handed to HiGHS (highspy) on its
 own, two blocks at a time on two threads; the reported gap is that of the sum (Σ dual
-bounds vs Σ objectives).
+bounds vs Σ objectives). The time limit is shared out between the blocks (each run gets
+a budget, see :func:`solve_blocks`) so that every block has an incumbent and a bound at
+the deadline and that gap stays known.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -29,6 +32,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 INF = highspy.kHighsInf
+log = logging.getLogger(__name__)
 # One redirect at a time: two threads interleaving dup/dup2 could leave fd 1 pointing
 # at /dev/null for good.
 _STDOUT_LOCK = threading.Lock()
@@ -68,6 +72,12 @@ class BlockSolution:
     largest_cols: int = 0
     largest_s: float = 0.0
     largest_gap: float = 0.0
+    # How the time was shared: blocks never run (0 unless an error or an infeasible
+    # block stopped the run), blocks left at their budget short of their own gap, and
+    # second runs.
+    n_unstarted: int = 0
+    n_open: int = 0
+    n_reruns: int = 0
 
 
 def row_bounds(
@@ -86,15 +96,22 @@ def row_bounds(
 
 @dataclass
 class _Block:
-    """One block's model and, once started, what its solver last reported."""
+    """One block's model and what its solver runs reported so far."""
 
     cols: NDArray[np.int64]
     lp: Any  # highspy.HighsLp
-    state: str = "waiting"  # waiting, running, done
+    zero_feasible: bool  # building nothing is feasible: an incumbent of objective 0
+    weight: float  # its claim on the time: its number of columns
+    state: str = "waiting"  # waiting, running, open (stopped at its budget), done
     objective: float = -INF  # incumbent (−inf: none yet)
     bound: float = INF
+    solution: NDArray[np.float64] | None = None  # the incumbent's values
+    best: float = -INF  # and its objective
     seconds: float = 0.0
     own_gap: float = 0.0
+    runs: int = 0
+    budget: float = 0.0  # the time limit of its latest run, seconds
+    until: float = 0.0  # when that run must stop (perf_counter)
 
 
 class _Ledger:
@@ -106,26 +123,41 @@ class _Ledger:
         self.lock = threading.Lock()
         self.waiting = len(blocks)
 
-    def start(self, block: _Block) -> None:
-        with self.lock:
-            block.state = "running"
+    def start(self, block: _Block, limit: float) -> None:
+        """Mark ``block`` running for ``limit`` seconds (caller holds the lock)."""
+        if block.state == "waiting":
             self.waiting -= 1
+        block.state, block.budget, block.until = "running", limit, time.perf_counter() + limit
 
     def report(self, block: _Block, objective: float, bound: float) -> bool:
-        """Record a block's incumbent and bound; True when the sum meets the tolerance:
-        every block started, each has an incumbent, and ``Σ (bound − objective) ≤ tol ·
-        (known + Σ objective)``. Bounds only fall and incumbents only rise, so once true
-        it stays true, whatever the blocks still running do afterwards."""
+        """Record a block's incumbent and bound; True when the sum meets the tolerance."""
         with self.lock:
             if np.isfinite(objective):
                 block.objective = max(block.objective, objective)
             if np.isfinite(bound):
                 block.bound = min(block.bound, bound)
-            if self.waiting:
-                return False
-            total = self.known + sum(b.objective for b in self.blocks)
-            open_gap = sum(max(b.bound - b.objective, 0.0) for b in self.blocks)
-            return bool(np.isfinite(total) and np.isfinite(open_gap) and open_gap <= self.tolerance * total)
+            return self.met()
+
+    def met(self) -> bool:
+        """The sum's rule (caller holds the lock): every block started, each has an
+        incumbent, and ``Σ (bound − objective) ≤ tol · (known + Σ objective)``. Bounds
+        only fall and incumbents only rise (a block run again keeps the better of its
+        runs' values), so once true it stays true, whatever the blocks still running do."""
+        if self.waiting:
+            return False
+        total = self.known + sum(b.objective for b in self.blocks)
+        open_gap = sum(max(b.bound - b.objective, 0.0) for b in self.blocks)
+        return bool(np.isfinite(total) and np.isfinite(open_gap) and open_gap <= self.tolerance * total)
+
+
+# The shortest time limit a block is given while there is time for it (HiGHS needs a
+# few tenths of a second for presolve and the root LP of a block of a few thousand
+# columns); less only when the time left, shared out, does not allow it.
+FLOOR_S = 0.5
+# A block stopped at its budget is run again (from its incumbent) with time left over
+# only if the new budget is at least this many times its previous one: a MIP run starts
+# again from the root, so a shorter run again would mostly repeat the first one.
+RERUN_FACTOR = 2.0
 
 
 def solve_blocks(
@@ -142,6 +174,7 @@ def solve_blocks(
     time_limit_s: float,
     known_objective: float = 0.0,
     workers: int | None = None,
+    rerun: bool = True,
 ) -> BlockSolution:
     """Maximise ``cost·v`` subject to ``row_lower ≤ A v ≤ row_upper`` and bounds, block by
     block. ``col_block`` labels each column's block; columns labelled −1 are left at 0
@@ -157,11 +190,22 @@ def solve_blocks(
     every block's objective is non-negative (as when building nothing is feasible); the
     caller reports the gap of the sum, so it is never understated.
 
+    *Time.* Each run of a block gets a budget, not all the time left: its share, by
+    columns, of the worker-seconds still free (``workers × time left`` minus what the
+    blocks running on the other workers may still use) among the blocks still waiting,
+    at least :data:`FLOOR_S` while the time allows. So every block is started before the
+    deadline, and a block that stops at its budget keeps its incumbent and bound (the
+    sum's gap stays known). Time a block does not use passes to the blocks after it;
+    time left once every block has run goes to the blocks stopped at their budget, run
+    again with a larger budget from their incumbent (``setSolution``; ``rerun=False``
+    turns this off). A block HiGHS leaves without a solution keeps the all-zero
+    solution when it is feasible (objective 0), and without a bound gets its LP
+    relaxation's.
+
     ``workers`` threads (default: two, or one on a single core) solve blocks at the same
     time — highspy releases the GIL while HiGHS runs. One worker takes the largest
     block first, the others the smallest first, so that every block has started (and
-    the sum's rule can stop the large ones) as early as possible, and a time limit is
-    spent on the large blocks, not on hundreds of small ones left unstarted.
+    the sum's rule can stop the large ones) as early as possible.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -196,11 +240,15 @@ def solve_blocks(
         lp.a_matrix_.value_ = permuted.data[start[0] : start[-1]].astype(float)
         lp.integrality_ = [kinds[int(i)] for i in integer[cols]]
         lp.sense_ = highspy.ObjSense.kMaximize
-        blocks.append(_Block(cols, lp))
+        zero_feasible = bool(
+            np.all(row_lower[rows] <= 0) and np.all(row_upper[rows] >= 0)
+            and np.all(col_lower[cols] <= 0) and np.all(col_upper[cols] >= 0)
+        )  # fmt: skip
+        blocks.append(_Block(cols, lp, zero_feasible, float(len(cols))))
     ledger = _Ledger(blocks, mip_rel_gap, known_objective)
     queue = deque(blocks)  # smallest first
     n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(blocks)))
-    failures: list[str] = []  # "infeasible" or "time_limit"
+    failures: list[str] = []  # "infeasible" or "error"
     solvers = []
     for _ in range(n_workers):
         with quiet_stdout():
@@ -210,6 +258,40 @@ def solve_blocks(
     # tenth of the tolerance it leaves the rest to the blocks still running (the large
     # ones, stopped by the sum's rule), while the other worker would otherwise idle.
     alone_gap = mip_rel_gap / 10 if len(blocks) > 1 else mip_rel_gap
+
+    def budget(block: _Block, pending: list[_Block], now: float) -> float:
+        """The block's share of the free worker-seconds among ``pending`` (the blocks
+        that still want time, ``block`` included; caller holds the lock)."""
+        left = deadline - now
+        if left <= 0:
+            return 0.0
+        busy = sum(min(max(b.until - now, 0.0), left) for b in blocks if b.state == "running")
+        free = max(n_workers * left - busy, 0.0)
+        # Kept back for running again the blocks already stopped at their budget (mostly
+        # small blocks at the floor on a loaded machine), at most half the time free.
+        if rerun:
+            free -= min(sum(RERUN_FACTOR * b.budget for b in blocks if b.state == "open"), free / 2)
+        share = free * block.weight / sum(b.weight for b in pending)
+        return min(max(share, min(FLOOR_S, free / len(pending))), left)
+
+    def next_block(largest_first: bool) -> tuple[_Block, float] | None:
+        """The next block to run and its budget (caller holds the lock): first every
+        block once, then the blocks stopped at their budget, the largest open gap first."""
+        now = time.perf_counter()
+        if queue:
+            pending = list(queue)
+            block = queue.pop() if largest_first else queue.popleft()
+            return block, budget(block, pending, now)
+        if not rerun or ledger.met():
+            return None
+        # Time left over: a block stopped at its budget runs again, with all the time
+        # left (the other workers are on their own blocks until the deadline or done),
+        # if that is long enough to do better than its last run; largest open gap first.
+        left = deadline - now
+        open_blocks = [b for b in blocks if b.state == "open" and left >= RERUN_FACTOR * b.budget]
+        if not open_blocks:
+            return None
+        return max(open_blocks, key=lambda b: b.bound - b.objective), left
 
     def work(h: Any, largest_first: bool) -> None:
         h.setOptionValue("output_flag", False)
@@ -235,49 +317,85 @@ def solve_blocks(
         h.cbMipInterrupt.subscribe(interrupt)
         while True:
             with ledger.lock:
-                if failures or not queue:
+                if failures:
                     return
-                block = queue.pop() if largest_first else queue.popleft()
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:  # blocks left unstarted: their bound is unknown, so is the gap
-                with ledger.lock:
-                    failures.append("time_limit")
-                return
-            ledger.start(block)
+                picked = next_block(largest_first)
+                if picked is None:
+                    return
+                block, limit = picked
+                ledger.start(block, limit)
             current[:] = [block]
-            h.clearModel()
-            h.setOptionValue("time_limit", float(remaining))
-            h.passModel(block.lp)
             block_started = time.perf_counter()
-            h.run()
-            block.seconds = time.perf_counter() - block_started
-            status, info = h.getModelStatus(), h.getInfo()
-            if status in (
-                highspy.HighsModelStatus.kInfeasible,
-                highspy.HighsModelStatus.kUnboundedOrInfeasible,
-            ):
-                with ledger.lock:
-                    failures.append("infeasible")
-                return
-            if info.primal_solution_status != 2:  # no feasible solution within the time limit
-                with ledger.lock:
-                    failures.append("time_limit")
-                return
-            values[block.cols] = np.asarray(h.getSolution().col_value)
-            objective = float(info.objective_function_value)
-            # A block without integers is an LP: its optimum is its bound (HiGHS leaves
-            # mip_dual_bound unset for an LP).
-            mip = bool(integer[block.cols].any())
-            bound = float(info.mip_dual_bound) if mip else objective
-            bound = bound if np.isfinite(bound) else objective
-            within = status == highspy.HighsModelStatus.kOptimal or (
-                status == highspy.HighsModelStatus.kInterrupt
-            )
+            solve_once(h, block, limit)
+            block.seconds += time.perf_counter() - block_started
+
+    def solve_once(h: Any, block: _Block, limit: float) -> None:
+        """One HiGHS run of ``block`` within ``limit`` seconds; records its incumbent,
+        bound and state."""
+        h.clearModel()
+        h.setOptionValue("time_limit", float(max(limit, 1e-3)))
+        h.passModel(block.lp)
+        if block.solution is not None:
+            start = highspy.HighsSolution()
+            start.col_value, start.value_valid = block.solution.tolist(), True
+            h.setSolution(start)
+        h.run()
+        block.runs += 1
+        status, info = h.getModelStatus(), h.getInfo()
+        if status in (
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
             with ledger.lock:
-                block.objective, block.bound, block.state = objective, max(bound, objective), "done"
-                block.own_gap = float(info.mip_gap) if mip else 0.0
-                if not within:
-                    failures.append("time_limit_solved")
+                failures.append("infeasible")
+            return
+        mip = bool(integer[block.cols].any())
+        finished = status == highspy.HighsModelStatus.kOptimal or (
+            status == highspy.HighsModelStatus.kInterrupt
+        )
+        objective, solution = -INF, None
+        if info.primal_solution_status == 2:
+            objective = float(info.objective_function_value)
+            solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        elif block.solution is None and block.zero_feasible:
+            objective, solution = 0.0, np.zeros(len(block.cols))
+        # A block without integers is an LP: its optimum is its bound (HiGHS leaves
+        # mip_dual_bound unset for an LP).
+        bound = float(info.mip_dual_bound) if mip else (objective if finished else INF)
+        if not np.isfinite(bound) and not np.isfinite(block.bound):
+            bound = relaxation_bound(h, block)
+        with ledger.lock:
+            # The callback may already have raised block.objective to this run's
+            # incumbent; HiGHS's final solution is at least as good.
+            if solution is not None and objective > block.best:
+                block.best, block.solution = objective, solution
+                values[block.cols] = solution
+            block.objective = max(block.objective, objective)
+            if np.isfinite(bound):
+                block.bound = min(block.bound, bound)
+            block.bound = max(block.bound, block.objective)
+            block.own_gap = float(info.mip_gap) if mip and finished else _gap(block)
+            block.state = "done" if finished or block.own_gap <= alone_gap else "open"
+        log.debug(
+            "block of %d columns, run %d: budget %.2f s, status %s, incumbent %.6g, bound %.6g, %s",
+            len(block.cols), block.runs, limit, h.modelStatusToString(status), block.objective,
+            block.bound, block.state,
+        )  # fmt: skip
+
+    def relaxation_bound(h: Any, block: _Block) -> float:
+        """The block's LP relaxation optimum (a bound on its MIP), given at least
+        :data:`FLOOR_S`; the box bound ``Σ max(c·l, c·u)`` if even that does not finish."""
+        h.setOptionValue("solve_relaxation", True)
+        h.setOptionValue("time_limit", float(max(deadline - time.perf_counter(), FLOOR_S)))
+        try:
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                return float(h.getInfo().objective_function_value)
+        finally:
+            h.setOptionValue("solve_relaxation", False)
+        lp = block.lp
+        c, lower, upper = (np.asarray(v) for v in (lp.col_cost_, lp.col_lower_, lp.col_upper_))
+        return float(np.sum(np.maximum(c * lower, c * upper)))
 
     errors: list[BaseException] = []
 
@@ -300,14 +418,27 @@ def solve_blocks(
         thread.join()
     if errors:
         raise errors[0]
-    done = [b for b in blocks if b.state == "done"]
-    objective = float(sum(b.objective for b in done))
+    objective = float(sum(b.best for b in blocks if np.isfinite(b.best)))
     largest = max(blocks, key=lambda b: len(b.cols), default=None)
     profile = (len(largest.cols), largest.seconds, largest.own_gap) if largest is not None else (0, 0.0, 0.0)
+    counts = {
+        "n_unstarted": sum(b.runs == 0 for b in blocks),
+        "n_open": sum(b.state == "open" for b in blocks),
+        "n_reruns": sum(max(b.runs - 1, 0) for b in blocks),
+    }
     if "infeasible" in failures:
-        return BlockSolution(values, objective, float("inf"), "infeasible", len(blocks), *profile)
-    if len(done) < len(blocks):
-        return BlockSolution(values, objective, float("inf"), "time_limit", len(blocks), *profile)
-    dual_bound = float(sum(b.bound for b in done))
-    termination = "time_limit" if failures else "optimal"
-    return BlockSolution(values, objective, dual_bound, termination, len(blocks), *profile)
+        return BlockSolution(values, objective, float("inf"), "infeasible", len(blocks), *profile, **counts)
+    if any(not np.isfinite(b.best) for b in blocks):  # no incumbent: the gap is unknown
+        return BlockSolution(values, objective, float("inf"), "time_limit", len(blocks), *profile, **counts)
+    dual_bound = float(sum(b.bound for b in blocks))
+    with ledger.lock:
+        met = ledger.met()
+    termination = "optimal" if met or all(b.state == "done" for b in blocks) else "time_limit"
+    return BlockSolution(values, objective, dual_bound, termination, len(blocks), *profile, **counts)
+
+
+def _gap(block: _Block) -> float:
+    """A block's own relative gap from its incumbent and bound (inf without either)."""
+    if not (np.isfinite(block.objective) and np.isfinite(block.bound)):
+        return float("inf")
+    return max(block.bound - block.objective, 0.0) / max(abs(block.objective), 1e-9)
