@@ -26,8 +26,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fctp_common import INF, load, load_str, make_lp, new_highs  # noqa: E402
-from root_race import OFF  # noqa: E402
+from fctp_common import load, load_str, make_lp, new_highs
+from root_race import OFF
 
 
 def root_cuts(lp, start, extra=None):
@@ -125,7 +125,7 @@ def main() -> None:
           f"{time.process_time() - c0:.2f} CPU s")  # fmt: skip
     x = np.asarray(sol.col_value)
     n = n2 // 2
-    for inc in args.incumbent + [got["primal"]]:
+    for inc in [*args.incumbent, got["primal"]]:
         gap = bound - inc
         if gap <= 0:
             continue

@@ -23,7 +23,7 @@ from scipy import sparse
 from sidestream.optimise import OptimiseParams
 from sidestream.optimise.blocks import quiet_stdout
 from sidestream.optimise.network import components, prepare
-from sidestream.optimise.synth import KM_PER_DEG_LAT, CENTRE, synthetic_links
+from sidestream.optimise.synth import CENTRE, KM_PER_DEG_LAT, synthetic_links
 
 Array = NDArray[np.float64]
 INF = highspy.kHighsInf

@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fctp_common import INF, Comp, load, load_str, make_lp, solve  # noqa: E402
-
-import highspy  # noqa: E402
-from scipy import sparse  # noqa: E402
+import highspy
+from fctp_common import INF, Comp, load, load_str, make_lp, solve
+from scipy import sparse
 
 
 def bisect(xy: np.ndarray, weight: np.ndarray, parts: int) -> np.ndarray:
@@ -99,6 +98,7 @@ def partition(c: Comp, parts: int, lp_dual_s: np.ndarray, lp_dual_d: np.ndarray,
     # arc goes to the end NOT in the cover; if the supply is in the cover, the demand's part
     to_demand = cut & cov_s[c.supply] & ~cov_d[c.demand]
     arc_part[to_demand] = pd_[c.demand][to_demand]
+
     # boundary: nodes whose arcs lie in ≥ 2 parts and whose row binds
     def multi(node: np.ndarray, n: int) -> np.ndarray:
         lo = np.full(n, parts)
@@ -126,7 +126,11 @@ def lp_duals(c: Comp) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def part_bound(c: Comp, arc_part, bs, bd, ls, ld, parts: int, gap: float, time_limit: float, verbose=True):
-    pen = c.p - np.where(bs[c.supply], ls[c.supply] * c.s, 0.0) - np.where(bd[c.demand], ld[c.demand] * c.d, 0.0)
+    pen = (
+        c.p
+        - np.where(bs[c.supply], ls[c.supply] * c.s, 0.0)
+        - np.where(bd[c.demand], ld[c.demand] * c.d, 0.0)
+    )
     total_bound = float(ls[bs].sum() + ld[bd].sum())
     total_obj = total_bound
     cpu = 0.0
@@ -140,7 +144,9 @@ def part_bound(c: Comp, arc_part, bs, bd, ls, ld, parts: int, gap: float, time_l
         cpu += r.cpu
         sols.append((arcs, r))
         if verbose:
-            print(f"  part {k}: {len(arcs)} arcs, bound {r.bound:.0f}, obj {r.objective:.0f}, {r.cpu:.2f} CPU s {r.status}")
+            print(
+                f"  part {k}: {len(arcs)} arcs, bound {r.bound:.0f}, obj {r.objective:.0f}, {r.cpu:.2f} CPU s {r.status}"
+            )
     return total_bound, total_obj, cpu, sols
 
 
@@ -160,11 +166,15 @@ def main() -> None:
         t = time.process_time()
         arc_part, bs, bd = partition(c, parts, ls, ld, args.weights)
         sizes = np.bincount(arc_part)
-        print(f"P={parts}: sizes {sizes.tolist()}, boundary supplies {bs.sum()}, demands {bd.sum()} "
-              f"(partition {time.process_time() - t:.2f} s)")
-        ub, ob, cpu, _ = part_bound(c, arc_part, bs, bd, ls, ld, parts, args.gap, 60.0)
-        print(f"P={parts}: UB {ub:.0f} (− best incumbent 385 783 000: {ub - 385.783e6:.0f}), "
-              f"part CPU {cpu:.2f} s, {load_str()}")
+        print(
+            f"P={parts}: sizes {sizes.tolist()}, boundary supplies {bs.sum()}, demands {bd.sum()} "
+            f"(partition {time.process_time() - t:.2f} s)"
+        )
+        ub, _ob, cpu, _ = part_bound(c, arc_part, bs, bd, ls, ld, parts, args.gap, 60.0)
+        print(
+            f"P={parts}: UB {ub:.0f} (− best incumbent 385 783 000: {ub - 385.783e6:.0f}), "
+            f"part CPU {cpu:.2f} s, {load_str()}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ import highspy
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fctp_common import load, load_str, make_lp, new_highs, solve  # noqa: E402
-from partition_bound import lp_duals, part_bound, partition  # noqa: E402
+from fctp_common import load, load_str, make_lp, new_highs, solve
+from partition_bound import lp_duals, part_bound, partition
 
 
 def repair(c, arc_part, bs, bd, sols, layers: int, gap: float):
@@ -42,7 +42,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--parts", type=int, default=16)
     ap.add_argument("--layers", type=int, default=1)
-    ap.add_argument("--full", type=float, default=30.0, help="seconds of the warm-started whole MIP (0: skip)")
+    ap.add_argument(
+        "--full", type=float, default=30.0, help="seconds of the warm-started whole MIP (0: skip)"
+    )
     ap.add_argument("--heur", type=float, default=None, help="mip_heuristic_effort for the whole MIP")
     args = ap.parse_args()
     print(load_str())
@@ -51,7 +53,7 @@ def main() -> None:
     cpu0 = time.process_time()
     ls, ld, _ = lp_duals(c)
     arc_part, bs, bd = partition(c, args.parts, ls, ld, "dual")
-    ub, ob, cpu, sols = part_bound(c, arc_part, bs, bd, ls, ld, args.parts, 1e-4, 60.0, verbose=False)
+    _ub, _ob, cpu, sols = part_bound(c, arc_part, bs, bd, ls, ld, args.parts, 1e-4, 60.0, verbose=False)
     r, n_free = repair(c, arc_part, bs, bd, sols, args.layers, 1e-6)
     print(f"P={args.parts}: parts {cpu:.1f} CPU s; repair ({n_free} free arcs) {r.objective:.0f} in {r.cpu:.1f} CPU s; "
           f"total {time.process_time() - cpu0:.1f} CPU s; − best known 385 783 000: {r.objective - 385.783e6:.0f}; {load_str()}", flush=True)  # fmt: skip

@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fctp_common import load, load_str, make_lp, new_highs  # noqa: E402
+from fctp_common import load, load_str, make_lp, new_highs
 
 OFF = {
     "mip_heuristic_run_rins": False,
@@ -41,7 +41,7 @@ def race(lp, opts, start, seconds, threshold=1e5):
     def cb(event):
         try:
             inner(event)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             print("callback error", repr(e))
 
     def inner(event):
@@ -53,7 +53,7 @@ def race(lp, opts, start, seconds, threshold=1e5):
 
     h.cbMipInterrupt.subscribe(cb)
     status = h.run()
-    print('run:', status, h.getModelStatus())
+    print("run:", status, h.getModelStatus())
     info = h.getInfo()
     return h, trace, first[0], info
 
@@ -70,9 +70,11 @@ def main() -> None:
     lp, _ = make_lp(c)
     start = np.load(args.start) if args.start else None
     opts = OFF if args.variant == "off" else {}
-    h, trace, first, info = race(lp, opts, start, args.seconds)
-    print(f"end: primal {info.objective_function_value:.0f} bound {info.mip_dual_bound:.0f} "
-          f"nodes {info.mip_node_count}; gap ≤ 1e5 first at {first}; {load_str()}")
+    _h, trace, first, info = race(lp, opts, start, args.seconds)
+    print(
+        f"end: primal {info.objective_function_value:.0f} bound {info.mip_dual_bound:.0f} "
+        f"nodes {info.mip_node_count}; gap ≤ 1e5 first at {first}; {load_str()}"
+    )
     last = None
     for t in trace:
         if last is None or t[2] != last[2] or t[3] != last[3]:
