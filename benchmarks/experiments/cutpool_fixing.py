@@ -10,6 +10,14 @@ bound would cost more than ``bound − incumbent`` is fixed: every solution bett
 incumbent keeps it there. (The cuts are valid for every solution better than HiGHS's
 incumbent at the time: HiGHS derives them from the rows and its global domain, which it
 tightens only by propagation and by reduced cost against its incumbent.)
+
+Measured 2026-11-27 07:20 UTC (load 5.3–5.4): 2 429 cuts (17 751 non-zeros) after 3.66 CPU
+s; the cut LP gives the root bound again (385 874 581) in 0.24 CPU s. Fixed by reduced
+cost, with the incumbent: 385 783 000 (gap 9.2·10⁴) — 881 arcs off, 125 at their
+bound, 6 795 free, still one component of 6 770 arcs; 385 765 000 — 782 fixed, one
+component of 6 994; 385 685 000 — 239 fixed, 7 551 in one component. The fixings do not
+split the block: this route is closed. (The cut LP's *solution* is the useful part: see
+``root_cut_rens.py``.)
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 multipliers are improved beyond the LP duals (Polyak subgradient steps towards the best
 known incumbent, every part's MIP re-solved each round)? If even many rounds leave the
 bound more than the allowance (1.1e5 EUR/yr) above the incumbent, the route is closed.
+
+Measured 2026-11-27 07:1x UTC (load 5–8), P = 8, cover weighted by LP duals (150 split
+rows), parts to 10⁻⁵: UB − 385 783 000 = 2.74, 2.55, 2.32, 2.28, 2.16, 2.15·10⁵ after
+rounds 0–5, 19–28 CPU s a round (136 CPU s in all; stopped there). Twenty seconds of
+CPU per round for ~10⁴ EUR/yr of bound a round: not a route to < 10 s.
 """
 
 from __future__ import annotations
