@@ -39,7 +39,9 @@ RENS_MIN_INTEGERS = 4000
 # The restricted MIP stops when its own open gap is this share of the block's (root
 # bound − incumbent): searching it further cannot close the block's gap.
 RENS_ENOUGH = 0.1
-RENS_MIN_SECONDS = 1.0  # the restricted MIP's time limit: the root's time, at least this
+# The restricted MIP's time limit: this share of the root's time, at least RENS_MIN_SECONDS.
+RENS_TIME_SHARE = 1.0
+RENS_MIN_SECONDS = 1.0
 # One redirect at a time: two threads interleaving dup/dup2 could leave fd 1 pointing
 # at /dev/null for good.
 _STDOUT_LOCK = threading.Lock()
@@ -393,7 +395,8 @@ def solve_blocks(
                 # no longer than the root took: its best solutions come early (20k
                 # material block: 385.78·10⁶ after 2.6 of its 13 CPU s to optimality),
                 # and a block parked sooner leaves the core to the others
-                status, info = solve(block, sub, "rens", limit=max(RENS_MIN_SECONDS, root_seconds))
+                limit = max(RENS_MIN_SECONDS, RENS_TIME_SHARE * root_seconds)
+                status, info = solve(block, sub, "rens", limit=limit)
                 found = float(info.objective_function_value)
                 if info.primal_solution_status == 2 and found > best_obj:
                     best, best_obj = np.asarray(h.getSolution().col_value), found
