@@ -590,7 +590,8 @@ def _solve_by_component(
 
 def _profile(profile: dict[str, Any], solved: BlockSolution) -> None:
     profile.update(n_blocks=solved.n_blocks, largest_block_columns=solved.largest_cols,
-                   largest_block_s=solved.largest_s, largest_block_gap=solved.largest_gap)  # fmt: skip
+                   largest_block_s=solved.largest_s, largest_block_gap=solved.largest_gap,
+                   parked_blocks=solved.n_parked)  # fmt: skip
 
 
 def _solve_matrix(
