@@ -191,7 +191,7 @@ def solve_blocks(
     only and a heuristic from its cuts (:mod:`sidestream.optimise.rootcuts`): the root's
     proven bound and the heuristic's incumbent are recorded and the block is *parked*;
     it is resumed (its MIP, from that incumbent) only if the sum's rule is not met once
-    every block has started.
+    every block has started and no other block is running.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
