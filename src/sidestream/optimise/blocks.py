@@ -114,6 +114,8 @@ class _Block:
     # Parked after the root-cut heuristic: its incumbent (values) and root bound count
     # in the sum; it is resumed only if the sum is not met once every block has started.
     start: NDArray[np.float64] | None = None
+    restricted: Any = None  # its restricted MIP, continued first when it is resumed
+    root_bound: float = INF
 
 
 class _Ledger:
@@ -271,7 +273,7 @@ def solve_blocks(
                 ledger.report(current[0], float(out.mip_primal_bound), float(out.mip_dual_bound))
                 event.interrupt()
                 return
-            bound = run["root_bound"] if run["phase"] == "rens" else float(out.mip_dual_bound)
+            bound = run["root_bound"] if run["phase"].startswith("rens") else float(out.mip_dual_bound)
             # Stop when another block failed (the run's answer is decided) or the sum's
             # rule is met.
             primal = float(out.mip_primal_bound)
@@ -388,7 +390,9 @@ def solve_blocks(
             lp_solver.clearModel()
             lp_solver.passModel(with_cuts(block.lp, pool))
             lp_solver.run()
-            if lp_solver.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            relaxed_ok = lp_solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            sub = None
+            if relaxed_ok:
                 relaxed = np.asarray(lp_solver.getSolution().col_value)
                 sub, _free = restricted(block.lp, relaxed, integer[block.cols])
                 run["root_bound"] = root_bound
@@ -408,7 +412,27 @@ def solve_blocks(
                 return full(block)
             with ledger.lock:
                 block.start, block.state = best, "parked"
+                block.restricted, block.root_bound = sub if relaxed_ok else None, root_bound
             return None
+
+        def resume_restricted(block: _Block) -> bool | None:
+            """Continue a parked block's restricted MIP (from its incumbent, no time
+            limit but the run's) until the sum's rule is met; if it is solved out
+            without meeting it, the block is parked again for its full MIP."""
+            sub, block.restricted = block.restricted, None
+            run["root_bound"] = block.root_bound
+            _status, info = solve(block, sub, "rens-resumed", block.start)
+            found = float(info.objective_function_value)
+            if info.primal_solution_status == 2 and found > block.objective:
+                with ledger.lock:
+                    block.start = np.asarray(h.getSolution().col_value)
+                ledger.report(block, found, block.root_bound)
+            if run["rule"]:
+                done = highspy.HighsModelStatus.kInterrupt
+                return finish(block, done, info, block.start, block.objective, block.root_bound)
+            if failures:
+                return False
+            return None  # parked again, without a restricted MIP: next time its full MIP
 
         while True:
             block: _Block | None
@@ -436,8 +460,10 @@ def solve_blocks(
                 ledger.start(block)
             current[:] = [block]
             block_started, block_cpu = time.perf_counter(), time.thread_time()
-            if block.state == "parked":
-                ok: bool | None = full(block)
+            if block.state == "parked" and block.restricted is not None:
+                ok: bool | None = resume_restricted(block)
+            elif block.state == "parked":
+                ok = full(block)
             elif int(integer[block.cols].sum()) >= rens_min_integers:
                 ok = root_then_rens(block)
             else:
