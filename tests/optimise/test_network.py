@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sidestream.errors import InfeasibleError, OptimisationError
-from sidestream.optimise import LINK_COLUMNS, OptimiseParams, Trunks, optimise
+from sidestream.optimise import LINK_COLUMNS, OptimiseParams, Trunks, blocks, optimise
 from tests.optimise.reference import brute_force
 
 EXACT = {"mip_rel_gap": 1e-9}
@@ -461,3 +461,28 @@ def test_zero_budget_with_positive_costs_builds_nothing(links: pd.DataFrame) -> 
     assert result.link_ids == []
     assert result.net_benefit_eur_per_yr == 0.0
     assert result.capex_eur == 0.0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_root_cut_route_equals_brute_force(problem: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    """Every block (down to one integer column) through the root-cut route of
+    sidestream.optimise.blocks: the same optimum as enumeration."""
+    links, choices = problem
+    best = brute_force(
+        links, objective=choices["objective"], weight=choices["weight"], budget=None,
+        max_distance=choices["max_distance"], include=choices["include"], exclude=choices["exclude"],
+    )  # fmt: skip
+    choices = {**choices, "budget": None}
+    saved = blocks.RENS_MIN_INTEGERS
+    blocks.RENS_MIN_INTEGERS = 1
+    try:
+        if best.objective is None:
+            with pytest.raises(InfeasibleError):
+                optimise(links, params_for(choices, True))
+            return
+        result = optimise(links, params_for(choices, True))
+    finally:
+        blocks.RENS_MIN_INTEGERS = saved
+    assert result.objective_value == pytest.approx(best.objective, rel=1e-6, abs=1e-6)
+    check_solution(links, result, choices)

@@ -10,7 +10,9 @@ permuted into its diagonal blocks and each block is handed to HiGHS (highspy) on
 own, two blocks at a time on two threads; the reported gap is that of the sum (Σ dual
 bounds vs Σ objectives). The time limit is shared out between the blocks (each run gets
 a budget, see :func:`solve_blocks`) so that every block has an incumbent and a bound at
-the deadline and that gap stays known.
+the deadline and that gap stays known. Large blocks first try a heuristic from HiGHS's
+own root cuts (:mod:`sidestream.optimise.rootcuts`) and are run further only if the
+sum's tolerance is not met without it.
 """
 
 from __future__ import annotations
@@ -31,8 +33,21 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from sidestream.optimise.rootcuts import DEFAULT_OPTIONS, ROOT_OPTIONS, CutPool, restricted, with_cuts
+
 INF = highspy.kHighsInf
 log = logging.getLogger(__name__)
+# Blocks with at least this many integer columns first try the root-cut heuristic
+# (:mod:`sidestream.optimise.rootcuts`); it costs a second root on the blocks where it
+# does not meet the tolerance, and is measured to pay on the 20k material block (15 602
+# columns, 7 801 integer) — see docs/performance.md.
+RENS_MIN_INTEGERS = 4000
+# The restricted MIP stops when its own open gap is this share of the block's (root
+# bound − incumbent): searching it further cannot close the block's gap.
+RENS_ENOUGH = 0.1
+# The restricted MIP's time limit: this share of the root's time, at least RENS_MIN_SECONDS.
+RENS_TIME_SHARE = 1.0
+RENS_MIN_SECONDS = 1.0
 # One redirect at a time: two threads interleaving dup/dup2 could leave fd 1 pointing
 # at /dev/null for good.
 _STDOUT_LOCK = threading.Lock()
@@ -78,6 +93,8 @@ class BlockSolution:
     n_unstarted: int = 0
     n_open: int = 0
     n_reruns: int = 0
+    # Blocks that went the root-cut route (see solve_blocks), resumed afterwards or not.
+    n_parked: int = 0
 
 
 def row_bounds(
@@ -108,10 +125,17 @@ class _Block:
     solution: NDArray[np.float64] | None = None  # the incumbent's values
     best: float = -INF  # and its objective
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of the worker's thread: the machine is shared
     own_gap: float = 0.0
     runs: int = 0
     budget: float = 0.0  # the time limit of its latest run, seconds
     until: float = 0.0  # when that run must stop (perf_counter)
+    # Parked after the root-cut heuristic (state "open"): its incumbent and HiGHS's root
+    # bound count in the sum; it is resumed only if the sum is not met once no other
+    # block is running — its restricted MIP first, then its full MIP.
+    parked: bool = False
+    restricted: Any = None
+    root_bound: float = INF
 
 
 class _Ledger:
@@ -175,6 +199,7 @@ def solve_blocks(
     known_objective: float = 0.0,
     workers: int | None = None,
     rerun: bool = True,
+    rens_min_integers: int | None = None,
 ) -> BlockSolution:
     """Maximise ``cost·v`` subject to ``row_lower ≤ A v ≤ row_upper`` and bounds, block by
     block. ``col_block`` labels each column's block; columns labelled −1 are left at 0
@@ -202,13 +227,23 @@ def solve_blocks(
     solution when it is feasible (objective 0), and without a bound gets its LP
     relaxation's.
 
+    *Large blocks.* Blocks of at least ``rens_min_integers`` integer columns (default
+    :data:`RENS_MIN_INTEGERS`) first run HiGHS's root only and a heuristic from its cuts
+    (:mod:`sidestream.optimise.rootcuts`): the root's proven bound and the heuristic's
+    incumbent are recorded and the block is *parked*; it is resumed (its restricted MIP,
+    then its full MIP, from that incumbent) only if the sum's rule is not met once every
+    block has started and no other block is running.
+
     ``workers`` threads (default: two, or one on a single core) solve blocks at the same
     time — highspy releases the GIL while HiGHS runs. One worker takes the largest
     block first, the others the smallest first, so that every block has started (and
-    the sum's rule can stop the large ones) as early as possible.
+    the sum's rule can stop the large ones) as early as possible; when the largest block
+    goes the root-cut route, the others start with the next largest instead.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
+    if rens_min_integers is None:
+        rens_min_integers = RENS_MIN_INTEGERS
     a = sparse.csr_array(a)
     values = np.zeros(a.shape[1])
     nonempty = np.diff(a.indptr) > 0
@@ -249,10 +284,15 @@ def solve_blocks(
     queue = deque(blocks)  # smallest first
     n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(blocks)))
     failures: list[str] = []  # "infeasible" or "error"
-    solvers = []
+    solvers, lp_solvers = [], []
     for _ in range(n_workers):
         with quiet_stdout():
             solvers.append(highspy.Highs())  # type: ignore[no-untyped-call]
+            lp_solvers.append(highspy.Highs())  # type: ignore[no-untyped-call]
+    # The largest block goes the root-cut route: it is parked after a few seconds and its
+    # worker moves on, so the other workers start with the next largest (on the 20k
+    # benchmark: the heat block, 7–10 CPU s) rather than leave it to be started last.
+    head_start = bool(blocks) and int(integer[blocks[-1].cols].sum()) >= rens_min_integers
 
     # A block that stops on its own gap spends that gap out of the sum's allowance; at a
     # tenth of the tolerance it leaves the rest to the blocks still running (the large
@@ -274,117 +314,238 @@ def solve_blocks(
         share = free * block.weight / sum(b.weight for b in pending)
         return min(max(share, min(FLOOR_S, free / len(pending))), left)
 
-    def next_block(largest_first: bool) -> tuple[_Block, float] | None:
-        """The next block to run and its budget (caller holds the lock): first every
-        block once, then the blocks stopped at their budget, the largest open gap first."""
+    def next_block(largest_first: bool) -> tuple[_Block, float] | str | None:
+        """The next block to run and its budget (caller holds the lock), ``"wait"`` to
+        look again shortly, None when this worker is done: first every block once, then
+        the open ones — stopped at their budget (if ``rerun``), or parked after the
+        root-cut heuristic once no other block is running (a running block may still
+        meet the sum, and on a shared machine a resumed block would slow it down) —
+        the largest open gap first, with all the time left."""
         now = time.perf_counter()
         if queue:
             pending = list(queue)
             block = queue.pop() if largest_first else queue.popleft()
             return block, budget(block, pending, now)
-        if not rerun or ledger.met():
-            return None
-        # Time left over: a block stopped at its budget runs again, with all the time
-        # left (the other workers are on their own blocks until the deadline or done),
-        # if that is long enough to do better than its last run; largest open gap first.
         left = deadline - now
-        open_blocks = [b for b in blocks if b.state == "open" and left >= RERUN_FACTOR * b.budget]
-        if not open_blocks:
+        if ledger.met() or left <= 0:
             return None
-        return max(open_blocks, key=lambda b: b.bound - b.objective), left
+        # a run again must be long enough to do better than the last one
+        again = [
+            b for b in blocks
+            if b.state == "open" and not b.parked and rerun and left >= RERUN_FACTOR * b.budget
+        ]  # fmt: skip
+        parked = [b for b in blocks if b.state == "open" and b.parked]
+        others_running = any(b.state == "running" for b in blocks)
+        candidates = again + ([] if others_running else parked)
+        if candidates:
+            return max(candidates, key=lambda b: b.bound - b.objective), left
+        return "wait" if parked and others_running else None
 
-    def work(h: Any, largest_first: bool) -> None:
+    def work(h: Any, lp_solver: Any, largest_first: bool) -> None:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", float(alone_gap))
         h.setOptionValue("threads", 1)
+        lp_solver.setOptionValue("output_flag", False)
+        lp_solver.setOptionValue("threads", 1)
         # Restarts re-run presolve and the root cut loop after reduced-cost fixing; on
         # these fixed-charge blocks they cost more than they save (1 000 links: the
         # largest block 5.8 s with restarts, 1.2 s without, same optimum).
         h.setOptionValue("mip_allow_restart", False)
         current: list[_Block] = []
+        # phase: "full" (a block's MIP), "root" (stop once the root's cut pool is in),
+        # "rens" (a restricted MIP: its incumbents are the block's, its bound is not —
+        # the block's bound is the root's, in root_bound).
+        run: dict[str, Any] = {"phase": "full", "root_bound": INF, "pool": None, "rule": False, "fresh": True}
 
         def interrupt(event: Any) -> None:
             out = event.data_out
+            if run["fresh"]:
+                # HiGHS keeps the interrupt flag of the previous run on this object
+                event.interrupt(False)
+                run["fresh"] = False
+            if run["phase"] == "root" and run["pool"] is not None:
+                ledger.report(current[0], float(out.mip_primal_bound), float(out.mip_dual_bound))
+                event.interrupt()
+                return
+            bound = run["root_bound"] if run["phase"].startswith("rens") else float(out.mip_dual_bound)
             # Stop when another block failed (the run's answer is decided) or the sum's
             # rule is met.
-            stop = bool(failures) or (
-                bool(current)
-                and ledger.report(current[0], float(out.mip_primal_bound), float(out.mip_dual_bound))
-            )
-            if stop:
+            primal = float(out.mip_primal_bound)
+            rule = bool(current) and ledger.report(current[0], primal, bound)
+            if failures or rule:
+                run["rule"] = rule
+                event.interrupt()
+            elif (
+                run["phase"] == "rens"
+                and np.isfinite(primal)
+                and out.mip_dual_bound - primal <= RENS_ENOUGH * (bound - primal)
+            ):
+                # what the restricted MIP could still add is small against the block's gap
                 event.interrupt()
 
+        def cut_pool(event: Any) -> None:
+            if run["phase"] == "root":
+                run["pool"] = CutPool.from_callback(event.data_out)
+
         h.cbMipInterrupt.subscribe(interrupt)
+        h.cbMipGetCutPool.subscribe(cut_pool)
+
+        def solve(
+            block: _Block, lp: Any, phase: str, limit: float, start: NDArray[np.float64] | None = None
+        ) -> Any:
+            """Run HiGHS on ``lp`` for ``block`` in ``phase`` for at most ``limit``
+            seconds (and never past the deadline); returns its model status and info."""
+            run.update(phase=phase, rule=False, fresh=True)
+            h.clearModel()
+            h.setOptionValue("time_limit", float(max(min(deadline - time.perf_counter(), limit), 1e-3)))
+            for name, value in (ROOT_OPTIONS if phase == "root" else DEFAULT_OPTIONS).items():
+                h.setOptionValue(name, value)
+            h.passModel(lp)
+            if start is not None:
+                solution = highspy.HighsSolution()
+                solution.col_value, solution.value_valid = start.tolist(), True
+                h.setSolution(solution)
+            h.run()
+            return h.getModelStatus(), h.getInfo()
+
+        def infeasible(status: Any) -> bool:
+            if status in (
+                highspy.HighsModelStatus.kInfeasible,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                with ledger.lock:
+                    failures.append("infeasible")
+                return True
+            return False
+
+        def found(info: Any) -> tuple[NDArray[np.float64] | None, float]:
+            """The run's solution and objective, if it has one."""
+            if info.primal_solution_status == 2:
+                return np.asarray(h.getSolution().col_value, dtype=np.float64), float(
+                    info.objective_function_value
+                )
+            return None, -INF
+
+        def record(block: _Block, vals: NDArray[np.float64] | None, objective: float, bound: float,
+                   finished: bool, limit: float) -> None:  # fmt: skip
+            """Keep the better incumbent and the lower bound of the block's runs, and
+            decide its state: done, or open (wants more time)."""
+            if vals is None and block.solution is None and block.zero_feasible:
+                vals, objective = np.zeros(len(block.cols)), 0.0
+            if not np.isfinite(bound) and not np.isfinite(block.bound):
+                bound = relaxation_bound(h, block)
+            with ledger.lock:
+                # The callback may already have raised block.objective to this run's
+                # incumbent; HiGHS's final solution is at least as good.
+                if vals is not None and objective > block.best:
+                    block.best, block.solution = objective, vals
+                    values[block.cols] = vals
+                block.objective = max(block.objective, objective)
+                if np.isfinite(bound):
+                    block.bound = min(block.bound, bound)
+                block.bound = max(block.bound, block.objective)
+                block.own_gap = _gap(block)
+                block.state = "done" if finished or block.own_gap <= alone_gap else "open"
+            log.debug(
+                "block of %d columns, run %d (%s): budget %.2f s, incumbent %.6g, bound %.6g, %s",
+                len(block.cols), block.runs, run["phase"], limit, block.objective, block.bound, block.state,
+            )  # fmt: skip
+
+        def full(block: _Block, limit: float) -> None:
+            """The block's MIP, from its incumbent if it has one."""
+            status, info = solve(block, block.lp, "full", limit, block.solution)
+            if infeasible(status):
+                return
+            vals, objective = found(info)
+            finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt)
+            # A block without integers is an LP: its optimum is its bound (HiGHS leaves
+            # mip_dual_bound unset for an LP).
+            mip = bool(integer[block.cols].any())
+            bound = float(info.mip_dual_bound) if mip else (objective if finished else INF)
+            record(block, vals, objective, bound, finished, limit)
+
+        def root_then_rens(block: _Block, limit: float) -> None:
+            """Root cuts, then RENS from the cut LP (see :mod:`rootcuts`); the block is
+            done, or parked (open) with its incumbent and HiGHS's root bound."""
+            run["pool"] = None
+            root_started = time.perf_counter()
+            status, info = solve(block, block.lp, "root", limit)
+            root_seconds = time.perf_counter() - root_started
+            if infeasible(status):
+                return
+            vals, objective = found(info)
+            pool: CutPool | None = run["pool"]
+            if pool is None or status != highspy.HighsModelStatus.kInterrupt or run["rule"] or failures:
+                # solved, stopped by the sum's rule or at its budget within the root
+                finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt)
+                record(block, vals, objective, float(info.mip_dual_bound), finished, limit)
+                return
+            root_bound = float(info.mip_dual_bound)
+            ledger.report(block, objective, root_bound)
+            lp_solver.clearModel()
+            lp_solver.passModel(with_cuts(block.lp, pool))
+            lp_solver.run()
+            sub = None
+            if lp_solver.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                relaxed = np.asarray(lp_solver.getSolution().col_value)
+                sub, _free = restricted(block.lp, relaxed, integer[block.cols])
+                run["root_bound"] = root_bound
+                # no longer than the root took: its best solutions come early (20k
+                # material block: 385.78·10⁶ after 2.6 of its 13 CPU s to optimality),
+                # and a block parked sooner leaves the core to the others
+                _status, sub_info = solve(
+                    block, sub, "rens", max(RENS_MIN_SECONDS, RENS_TIME_SHARE * root_seconds)
+                )
+                better, better_objective = found(sub_info)
+                if better is not None and better_objective > objective:
+                    vals, objective = better, better_objective
+            finished = bool(run["rule"]) or root_bound - objective <= alone_gap * abs(objective)
+            if not finished:
+                with ledger.lock:
+                    block.parked, block.restricted, block.root_bound = True, sub, root_bound
+            record(block, vals, objective, root_bound, finished, limit)
+
+        def resume_restricted(block: _Block, limit: float) -> None:
+            """Continue a parked block's restricted MIP from its incumbent; if it stops
+            without meeting the sum's rule, the block stays open for its full MIP."""
+            sub, block.restricted = block.restricted, None
+            run["root_bound"] = block.root_bound
+            _status, info = solve(block, sub, "rens-resumed", limit, block.solution)
+            vals, objective = found(info)
+            record(block, vals, objective, block.root_bound, bool(run["rule"]), limit)
+
+        first = head_start  # this worker's first pick: the largest, or the next largest
         while True:
             with ledger.lock:
                 if failures:
                     return
-                picked = next_block(largest_first)
+                picked = next_block(largest_first or first)
+                first = False
                 if picked is None:
                     return
-                block, limit = picked
-                ledger.start(block, limit)
+                if not isinstance(picked, str):
+                    block, limit = picked
+                    ledger.start(block, limit)
+            if isinstance(picked, str):  # "wait": a parked block may be resumed once the others stop
+                time.sleep(0.02)
+                continue
             current[:] = [block]
-            block_started = time.perf_counter()
-            solve_once(h, block, limit)
+            block_started, block_cpu = time.perf_counter(), time.thread_time()
+            block.runs += 1
+            if block.parked and block.restricted is not None:
+                resume_restricted(block, limit)
+            elif block.runs == 1 and int(integer[block.cols].sum()) >= rens_min_integers:
+                root_then_rens(block, limit)
+            else:
+                full(block, limit)
             block.seconds += time.perf_counter() - block_started
-
-    def solve_once(h: Any, block: _Block, limit: float) -> None:
-        """One HiGHS run of ``block`` within ``limit`` seconds; records its incumbent,
-        bound and state."""
-        h.clearModel()
-        h.setOptionValue("time_limit", float(max(limit, 1e-3)))
-        h.passModel(block.lp)
-        if block.solution is not None:
-            start = highspy.HighsSolution()
-            start.col_value, start.value_valid = block.solution.tolist(), True
-            h.setSolution(start)
-        h.run()
-        block.runs += 1
-        status, info = h.getModelStatus(), h.getInfo()
-        if status in (
-            highspy.HighsModelStatus.kInfeasible,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            with ledger.lock:
-                failures.append("infeasible")
-            return
-        mip = bool(integer[block.cols].any())
-        finished = status == highspy.HighsModelStatus.kOptimal or (
-            status == highspy.HighsModelStatus.kInterrupt
-        )
-        objective, solution = -INF, None
-        if info.primal_solution_status == 2:
-            objective = float(info.objective_function_value)
-            solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        elif block.solution is None and block.zero_feasible:
-            objective, solution = 0.0, np.zeros(len(block.cols))
-        # A block without integers is an LP: its optimum is its bound (HiGHS leaves
-        # mip_dual_bound unset for an LP).
-        bound = float(info.mip_dual_bound) if mip else (objective if finished else INF)
-        if not np.isfinite(bound) and not np.isfinite(block.bound):
-            bound = relaxation_bound(h, block)
-        with ledger.lock:
-            # The callback may already have raised block.objective to this run's
-            # incumbent; HiGHS's final solution is at least as good.
-            if solution is not None and objective > block.best:
-                block.best, block.solution = objective, solution
-                values[block.cols] = solution
-            block.objective = max(block.objective, objective)
-            if np.isfinite(bound):
-                block.bound = min(block.bound, bound)
-            block.bound = max(block.bound, block.objective)
-            block.own_gap = float(info.mip_gap) if mip and finished else _gap(block)
-            block.state = "done" if finished or block.own_gap <= alone_gap else "open"
-        log.debug(
-            "block of %d columns, run %d: budget %.2f s, status %s, incumbent %.6g, bound %.6g, %s",
-            len(block.cols), block.runs, limit, h.modelStatusToString(status), block.objective,
-            block.bound, block.state,
-        )  # fmt: skip
+            block.cpu_seconds += time.thread_time() - block_cpu
 
     def relaxation_bound(h: Any, block: _Block) -> float:
         """The block's LP relaxation optimum (a bound on its MIP), given at least
         :data:`FLOOR_S`; the box bound ``Σ max(c·l, c·u)`` if even that does not finish."""
+        h.clearModel()
+        h.passModel(block.lp)
         h.setOptionValue("solve_relaxation", True)
         h.setOptionValue("time_limit", float(max(deadline - time.perf_counter(), FLOOR_S)))
         try:
@@ -399,18 +560,19 @@ def solve_blocks(
 
     errors: list[BaseException] = []
 
-    def guarded(h: Any, largest_first: bool) -> None:
+    def guarded(h: Any, lp_solver: Any, largest_first: bool) -> None:
         """Run a worker; an error is kept for the caller's thread (a thread's exception
         would otherwise only be printed) and stops the other worker's block."""
         try:
-            work(h, largest_first)
+            work(h, lp_solver, largest_first)
         except BaseException as error:  # re-raised below, in the caller's thread
             with ledger.lock:
                 errors.append(error)
                 failures.append("error")
 
     threads = [
-        threading.Thread(target=guarded, args=(h, i == 0 and n_workers > 1)) for i, h in enumerate(solvers)
+        threading.Thread(target=guarded, args=(h, lp_h, i == 0 and n_workers > 1))
+        for i, (h, lp_h) in enumerate(zip(solvers, lp_solvers, strict=True))
     ]
     for thread in threads:
         thread.start()
@@ -425,6 +587,7 @@ def solve_blocks(
         "n_unstarted": sum(b.runs == 0 for b in blocks),
         "n_open": sum(b.state == "open" for b in blocks),
         "n_reruns": sum(max(b.runs - 1, 0) for b in blocks),
+        "n_parked": sum(b.parked for b in blocks),
     }
     if "infeasible" in failures:
         return BlockSolution(values, objective, float("inf"), "infeasible", len(blocks), *profile, **counts)

@@ -606,7 +606,7 @@ def _profile(profile: dict[str, Any], solved: BlockSolution) -> None:
     profile.update(n_blocks=solved.n_blocks, largest_block_columns=solved.largest_cols,
                    largest_block_s=solved.largest_s, largest_block_gap=solved.largest_gap,
                    blocks_unstarted=solved.n_unstarted, blocks_open=solved.n_open,
-                   block_reruns=solved.n_reruns)  # fmt: skip
+                   block_reruns=solved.n_reruns, parked_blocks=solved.n_parked)  # fmt: skip
 
 
 def _solve_matrix(
