@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -175,6 +175,7 @@ def solve_blocks(
     known_objective: float = 0.0,
     workers: int | None = None,
     rerun: bool = True,
+    progress: Callable[[float], None] | None = None,
 ) -> BlockSolution:
     """Maximise ``cost·v`` subject to ``row_lower ≤ A v ≤ row_upper`` and bounds, block by
     block. ``col_block`` labels each column's block; columns labelled −1 are left at 0
@@ -206,6 +207,10 @@ def solve_blocks(
     time — highspy releases the GIL while HiGHS runs. One worker takes the largest
     block first, the others the smallest first, so that every block has started (and
     the sum's rule can stop the large ones) as early as possible.
+
+    ``progress``, if given, is called with the share of the columns in blocks that
+    have finished a run, each time a run finishes: from a worker thread, outside
+    HiGHS, under the ledger's lock (so the values never decrease); it must be cheap.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -376,6 +381,8 @@ def solve_blocks(
             block.bound = max(block.bound, block.objective)
             block.own_gap = float(info.mip_gap) if mip and finished else _gap(block)
             block.state = "done" if finished or block.own_gap <= alone_gap else "open"
+            if progress is not None:
+                progress(sum(b.weight for b in blocks if b.runs) / sum(b.weight for b in blocks))
         log.debug(
             "block of %d columns, run %d: budget %.2f s, status %s, incumbent %.6g, bound %.6g, %s",
             len(block.cols), block.runs, limit, h.modelStatusToString(status), block.objective,
