@@ -3,6 +3,8 @@ invariants and clear errors."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -478,7 +480,7 @@ def test_progress_is_the_share_of_blocks_solved_and_ends_at_one() -> None:
         result = optimise(links, params, progress=seen.append)
         assert seen and seen[-1] == 1.0
         assert all(0.0 <= v <= 1.0 for v in seen)
-        assert all(a <= b for a, b in zip(seen, seen[1:], strict=False))
+        assert all(a <= b for a, b in pairwise(seen))
         plain = optimise(links, params)
         assert result.net_benefit_eur_per_yr == pytest.approx(plain.net_benefit_eur_per_yr)
         assert result.link_ids == plain.link_ids

@@ -5,6 +5,7 @@ forged post; errors come back on the page with nothing saved."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -206,7 +207,7 @@ def test_the_runs_progress_rises_through_its_stages_within_0_and_1(rana: Rana) -
     )
     shares = [share for share, _ in seen]
     assert all(0.0 <= s <= 1.0 for s in shares)
-    assert all(a <= b for a, b in zip(shares, shares[1:], strict=False))
+    assert all(a <= b for a, b in pairwise(shares))
     stages = list(dict.fromkeys(stage for _, stage in seen))
     assert stages == ["matching every supply with every demand", "estimating what each link is worth",
                       "choosing the best network", "saving the result"]  # fmt: skip
