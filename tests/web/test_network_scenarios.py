@@ -160,7 +160,7 @@ def test_facilitator_creates_runs_and_deletes_a_scenario(rana: Rana) -> None:
         assert f'href="{rana.base}/network?scenario={scenario.id}"' in progress.text
         rana.session.refresh(scenario)
         assert scenario.result is not None and scenario.run_at is not None
-        assert job.result["n_links"] == scenario.result["n_chosen"] > 0
+        assert scenario.result["n_chosen"] > 0
 
         shown = client.get(f"{rana.base}/network", params={"scenario": scenario.id})
         row = re.search(rf'<tr data-scenario="{scenario.id}".*?</tr>', shown.text, re.S)
@@ -213,4 +213,4 @@ def test_the_runs_progress_rises_through_its_stages_within_0_and_1(rana: Rana) -
                       "choosing the best network", "saving the result"]  # fmt: skip
     assert result["scenario_id"] == scenario.id
     rana.session.refresh(scenario)
-    assert result["n_links"] == scenario.result["n_chosen"]
+    assert scenario.result is not None and scenario.run_at is not None

@@ -10,7 +10,7 @@ import re
 import httpx
 
 from tests.web.conftest import REGION, Demo, Visit
-from tests.web.test_browser import log_in
+from tests.web.test_browser import log_in, run_axe
 
 BASE = f"/regions/{REGION}"
 NAME = "browser energy scarcity"
@@ -20,6 +20,7 @@ def test_facilitator_creates_runs_and_compares_a_scenario(visit: Visit, demo: De
     page = visit.page
     log_in(visit, demo.facilitator)
     visit.goto(f"{BASE}/network?lang=en")
+    assert not run_axe(visit)  # the forms are labelled and usable with assistive technology
     page.fill("#f-name", NAME)
     page.select_option("#f-preset", "energy-scarcity")
     # htmx swaps in the preset's factors and description

@@ -286,7 +286,7 @@ SOLVE_STEP = 0.02  # the solve's share is stored when it has grown by this much 
 def scenario_work() -> Work:
     """Run the saved scenario of ``job.params["scenario_id"]`` with the creator's rights
     (``services.scenarios.run_saved``: matching, evaluating, optimising, saving); the
-    result is the scenario's id and totals, for the link to the network page."""
+    result is the scenario's id and name, for the link to the network page."""
 
     def work(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
         region, viewer = _creator_view(session, job)
@@ -303,12 +303,9 @@ def scenario_work() -> Work:
         scenario = scenarios.run_saved(
             session, region, viewer, int(job.params["scenario_id"]), progress=report
         )
-        result = scenario.result or {}
-        return {
-            "scenario_id": scenario.id, "name": scenario.name, "region": region.slug,
-            "n_links": int(result.get("n_chosen", 0)),
-            "net_benefit_eur_per_yr": result.get("net_benefit_eur_per_yr"),
-        }  # fmt: skip
+        # No totals: the stored result spans every flow and is shown only cut to the
+        # reader (on the network page); the job is for the link there.
+        return {"scenario_id": scenario.id, "name": scenario.name, "region": region.slug}
 
     return work
 
