@@ -167,7 +167,10 @@ def test_facilitator_creates_runs_and_deletes_a_scenario(rana: Rana) -> None:
         assert row is not None and 'aria-current="true"' in row.group(0)
         assert "not run yet" not in row.group(0)
         assert f'<td class="num">{scenario.result["n_chosen"]}</td>' in row.group(0)
-        twin = client.get(f"{rana.base}/network.json", params={"scenario": scenario.id}).json()
+        norsk = client.get(f"{rana.base}/network", params={"scenario": scenario.id, "lang": "nb"}).text
+        assert "Nytt scenario" in norsk and "Kjør på nytt" in norsk and "Energiknapphet" in norsk
+        assert "Se scenarioet på nettverkssiden" in client.get(f"/jobs/{job_id}", params={"lang": "nb"}).text
+        twin = client.get(f"{rana.base}/network.json", params={"scenario": scenario.id, "lang": "en"}).json()
         assert twin["selected"] == scenario.id and twin["can_manage"]
         mine = next(s for s in twin["scenarios"] if s["id"] == scenario.id)
         assert mine["n_links"] == scenario.result["n_chosen"]
@@ -181,7 +184,7 @@ def test_facilitator_creates_runs_and_deletes_a_scenario(rana: Rana) -> None:
         )
         gone = client.post(f"{rana.base}/network/scenarios/{scenario.id}/delete", data={"csrf_token": csrf})
         assert gone.status_code == 303
-        assert "The scenario is deleted" in client.get(gone.headers["location"]).text
+        assert "The scenario is deleted" in client.get(gone.headers["location"] + "&lang=en").text
     assert _count(rana) == 0
 
 
