@@ -67,11 +67,23 @@ def test_only_facilitators_get_the_forms_and_a_forged_post_is_refused(rana: Rana
     assert rana.session.scalar(select(func.count(Job.id)).where(Job.kind == JobKind.SCENARIO.value)) == 0
 
 
-def test_a_post_without_the_forms_token_changes_nothing(rana: Rana) -> None:
+def test_a_post_without_the_forms_token_or_a_login_changes_nothing(rana: Rana) -> None:
+    existing = _saved(rana, "kept")
     with rana.login("facilitator") as (client, _csrf):
         refused = client.post(f"{rana.base}/network/scenarios", data=_form("not-the-token", name="x"))
         assert refused.status_code == 403
-    assert _count(rana) == 0
+        gone = client.post(f"{rana.base}/network/scenarios/{existing.id}/delete", data={"csrf_token": "x"})
+        assert gone.status_code == 403
+    with rana.login("anonymous") as (client, _):
+        page = client.get(f"{rana.base}/network")
+        assert 'id="scenario-form"' not in page.text and "kept" not in page.text
+        refused = client.post(f"{rana.base}/network/scenarios", data=_form("", name="x"))
+        assert refused.status_code in (401, 403)
+        assert client.post(f"{rana.base}/network/scenarios/{existing.id}/run", data={}).status_code in (
+            401,
+            403,
+        )
+    assert _count(rana) == 1
 
 
 @pytest.mark.parametrize(
