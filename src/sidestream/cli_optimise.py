@@ -99,8 +99,15 @@ def optimise(
         bar.update(task, advance=1, description=_t(STEPS[3], lang))
         groups = trunk_groups(links, table.frame[["id", "lat", "lon"]]) if trunks else None
         bar.update(task, advance=1, description=_t(STEPS[4], lang))
-        result = solve(links, choices, groups)
-        bar.update(task, advance=1)
+        # The solve fills its step as blocks finish (called from the solver's threads;
+        # rich's update takes a lock).
+        before = len(STEPS) - 1
+
+        def solving(done: float) -> None:
+            bar.update(task, completed=before + done)
+
+        result = solve(links, choices, groups, progress=solving)
+        bar.update(task, completed=len(STEPS))
     frame = table.frame[["id", "actor", "resource"]].astype(str)
     names = {i: f"{a}: {r}" for i, a, r in frame.itertuples(index=False)}
     actors = dict(zip(frame["id"], frame["actor"], strict=True))

@@ -3,6 +3,8 @@ invariants and clear errors."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -486,3 +488,28 @@ def test_root_cut_route_equals_brute_force(problem: tuple[pd.DataFrame, dict[str
         blocks.RENS_MIN_INTEGERS = saved
     assert result.objective_value == pytest.approx(best.objective, rel=1e-6, abs=1e-6)
     check_solution(links, result, choices)
+
+
+def test_progress_is_the_share_of_blocks_solved_and_ends_at_one() -> None:
+    """Four components (of two, three, four and five links sharing a supply) are four
+    blocks: the share rises block by block, never falls, and ends at 1.0; it does not
+    change the answer."""
+    rows = [
+        link(f"c{size}-{i}", f"S{size}", f"D{size}-{i}", quantity_max=4, demand_capacity=4,
+             value_eur_per_unit=10 + i, fixed_cost_eur_per_yr=15)
+        for size in (2, 3, 4, 5) for i in range(size)
+    ]  # fmt: skip
+    links = table(*rows)
+    for params in (OptimiseParams(**EXACT), OptimiseParams(budget_eur=1e6, **EXACT)):
+        seen: list[float] = []
+        result = optimise(links, params, progress=seen.append)
+        assert seen and seen[-1] == 1.0
+        assert all(0.0 <= v <= 1.0 for v in seen)
+        assert all(a <= b for a, b in pairwise(seen))
+        plain = optimise(links, params)
+        assert result.net_benefit_eur_per_yr == pytest.approx(plain.net_benefit_eur_per_yr)
+        assert result.link_ids == plain.link_ids
+        if params.budget_eur is None:
+            assert result.extra["n_blocks"] == 4
+            # one report per block run: the first after the first block, short of the whole
+            assert len(seen) >= 5 and 0.0 < seen[0] < 1.0

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +134,7 @@ class _Block:
     # bound count in the sum; it is resumed only if the sum is not met once no other
     # block is running — its restricted MIP first, then its full MIP.
     parked: bool = False
+    finished_once: bool = False  # a run of it has ended (progress counts it)
     restricted: Any = None
     root_bound: float = INF
 
@@ -200,6 +201,7 @@ def solve_blocks(
     workers: int | None = None,
     rerun: bool = True,
     rens_min_integers: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> BlockSolution:
     """Maximise ``cost·v`` subject to ``row_lower ≤ A v ≤ row_upper`` and bounds, block by
     block. ``col_block`` labels each column's block; columns labelled −1 are left at 0
@@ -239,6 +241,10 @@ def solve_blocks(
     block first, the others the smallest first, so that every block has started (and
     the sum's rule can stop the large ones) as early as possible; when the largest block
     goes the root-cut route, the others start with the next largest instead.
+
+    ``progress``, if given, is called with the share of the columns in blocks that
+    have finished a run, each time a run finishes: from a worker thread, outside
+    HiGHS, under the ledger's lock (so the values never decrease); it must be cheap.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -446,6 +452,9 @@ def solve_blocks(
                 block.bound = max(block.bound, block.objective)
                 block.own_gap = _gap(block)
                 block.state = "done" if finished or block.own_gap <= alone_gap else "open"
+                block.finished_once = True
+                if progress is not None:
+                    progress(sum(b.weight for b in blocks if b.finished_once) / sum(b.weight for b in blocks))
             log.debug(
                 "block of %d columns, run %d (%s): budget %.2f s, incumbent %.6g, bound %.6g, %s",
                 len(block.cols), block.runs, run["phase"], limit, block.objective, block.bound, block.state,

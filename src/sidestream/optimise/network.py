@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -416,36 +417,49 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def optimise(
-    links: pd.DataFrame, params: OptimiseParams | None = None, trunks: Trunks | None = None
+    links: pd.DataFrame,
+    params: OptimiseParams | None = None,
+    trunks: Trunks | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> NetworkResult:
     """Choose the links to build. Raises :class:`~sidestream.errors.InfeasibleError`
     when no network meets the constraints and :class:`~sidestream.errors.OptimisationError`
-    when the solver stops without a usable answer."""
+    when the solver stops without a usable answer.
+
+    ``progress`` (for a progress bar) gets the share of the solve done, in [0, 1], never
+    decreasing: the share of columns in solved blocks as blocks finish (from the solver's
+    worker threads; see :func:`~sidestream.optimise.blocks.solve_blocks`), and 1.0 at the
+    end."""
     params = params or OptimiseParams()
     started = time.perf_counter()
     arcs = prepare(links, params, trunks)
     if arcs.frame.empty:
         build_time = time.perf_counter() - started
+        if progress is not None:
+            progress(1.0)
         return _read_back(arcs, params, np.zeros(0), np.zeros(0), "ok", "optimal", 0.0, 0.0, build_time)
     profile: dict[str, Any] = {}
     if params.budget_eur is None and params.decompose:
         matrix = scaled_matrix(arcs)  # written directly: linopy's build costs more than it helps here
         build_time = time.perf_counter() - started
         started = time.perf_counter()
-        x, y, termination, gap = _solve_by_component(arcs, matrix, params, profile)
+        x, y, termination, gap = _solve_by_component(arcs, matrix, params, profile, progress)
     else:
         m = build_model(arcs, params)
         build_time = time.perf_counter() - started
         started = time.perf_counter()
-        x, y, termination, gap = _solve_whole(m, arcs, params, profile)
+        x, y, termination, gap = _solve_whole(m, arcs, params, profile, progress)
     status = "ok"
     solve_time = time.perf_counter() - started
     result = _read_back(arcs, params, x, y, status, termination, gap, solve_time, build_time)
     result.extra.update(profile)
+    if progress is not None:
+        progress(1.0)
     return result
 
 
 Values = np.ndarray[Any, np.dtype[np.float64]]
+Progress = Callable[[float], None] | None
 
 
 def _infeasible() -> InfeasibleError:
@@ -456,11 +470,11 @@ def _infeasible() -> InfeasibleError:
 
 
 def _solve_whole(
-    m: linopy.Model, arcs: Arcs, params: OptimiseParams, profile: dict[str, Any]
+    m: linopy.Model, arcs: Arcs, params: OptimiseParams, profile: dict[str, Any], progress: Progress = None
 ) -> tuple[Values, Values, str, float]:
     """The whole model as one block (needed when a budget couples every link)."""
     return _solve_matrix(m, np.zeros(len(arcs.frame), dtype=np.int64), None, np.zeros(len(arcs.frame), bool),
-                         params, profile)  # fmt: skip
+                         params, profile, progress=progress)  # fmt: skip
 
 
 def components(arcs: Arcs) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
@@ -570,7 +584,11 @@ def scaled_matrix(arcs: Arcs) -> ScaledMatrix:
 
 
 def _solve_by_component(
-    arcs: Arcs, matrix: ScaledMatrix, params: OptimiseParams, profile: dict[str, Any]
+    arcs: Arcs,
+    matrix: ScaledMatrix,
+    params: OptimiseParams,
+    profile: dict[str, Any],
+    progress: Progress = None,
 ) -> tuple[Values, Values, str, float]:
     """Each component on its own (see :mod:`sidestream.optimise.blocks`); a component of
     one direct arc is solved in closed form: it survived :func:`prepare`, so building it
@@ -590,7 +608,7 @@ def _solve_by_component(
     solved = solve_blocks(
         matrix.a, matrix.row_lower, matrix.row_upper, matrix.cost, matrix.col_lower, matrix.col_upper,
         matrix.integer, col_block, mip_rel_gap=params.mip_rel_gap, time_limit_s=params.time_limit_s,
-        known_objective=closed,
+        known_objective=closed, progress=progress,
     )  # fmt: skip
     values = solved.values * matrix.scale
     _profile(profile, solved)
@@ -617,6 +635,7 @@ def _solve_matrix(
     params: OptimiseParams,
     profile: dict[str, Any],
     closed: float = 0.0,
+    progress: Progress = None,
 ) -> tuple[Values, Values, str, float]:
     """Solve the linopy model's matrix block by block (arcs in ``skip`` are left out;
     trunks share their arcs' blocks, or block 0 when ``trunk_block`` is None)."""
@@ -643,6 +662,7 @@ def _solve_matrix(
     solved = solve_blocks(
         a, lower, upper, matrices.c * scale, matrices.lb / scale, matrices.ub / scale, matrices.vtypes != "C",
         col_block, mip_rel_gap=params.mip_rel_gap, time_limit_s=params.time_limit_s, known_objective=closed,
+        progress=progress,
     )  # fmt: skip
     solved.values = solved.values * scale
     _profile(profile, solved)

@@ -10,7 +10,7 @@ trunks → network; :func:`compare` lines results up against the first (the base
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -55,6 +55,10 @@ PRESETS: dict[str, ScenarioSpec] = {
         factors={"tax.landfill": 1.5, "gate_fee.landfill": 1.5},
     ),
 }
+
+
+# The steps of :func:`run_scenario`, in order.
+STAGES = ("matching", "evaluating", "optimising")
 
 
 def apply_parameters(params: Parameters, spec: ScenarioSpec) -> Parameters:
@@ -103,13 +107,27 @@ def scenario_flows(flows: pd.DataFrame, spec: ScenarioSpec) -> pd.DataFrame:
     return pd.concat([flows, extra[[c for c in extra.columns if c in flows.columns]]], ignore_index=True)
 
 
-def run_scenario(flows: pd.DataFrame, params: Parameters, spec: ScenarioSpec) -> NetworkResult:
-    """Re-evaluate and re-optimise the region under the scenario."""
+def run_scenario(
+    flows: pd.DataFrame,
+    params: Parameters,
+    spec: ScenarioSpec,
+    *,
+    stage: Callable[[str], None] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> NetworkResult:
+    """Re-evaluate and re-optimise the region under the scenario.
+
+    ``stage`` is told each step as it starts (one of :data:`STAGES`); ``progress`` is
+    :func:`~sidestream.optimise.network.optimise`'s share of the solve done."""
+    tell = stage or (lambda _: None)
+    tell("matching")
     frame = scenario_flows(flows, spec)
     matches = match(frame, MatchParams(top_k=spec.top_k))
+    tell("evaluating")
     links = link_table(matches, frame, apply_parameters(params, spec))
     groups = trunk_groups(links, frame[["id", "lat", "lon"]]) if spec.optimise.trunks else None
-    return optimise(links, spec.optimise, groups)
+    tell("optimising")
+    return optimise(links, spec.optimise, groups, progress=progress)
 
 
 def compare(results: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

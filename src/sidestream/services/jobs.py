@@ -29,6 +29,7 @@ from sidestream.i18n import N_
 from sidestream.io.flow_table import map_header
 from sidestream.io.raw import read_raw
 from sidestream.matching import MatchParams
+from sidestream.services import scenarios
 from sidestream.services.accounts import viewer_for
 from sidestream.services.imports import import_flow_table
 from sidestream.services.matching import MatchCache, region_matches
@@ -46,6 +47,9 @@ STAGE_CHECKING = N_("checking every row")
 STAGE_SAVING = N_("saving the rows")
 STAGE_MATCHING = N_("matching every supply with every demand")
 STAGE_FILTERING = N_("keeping what you may see")
+STAGE_EVALUATING = N_("estimating what each link is worth")
+STAGE_OPTIMISING = N_("choosing the best network")
+STAGE_STORING = N_("saving the result")
 STAGE_DONE = N_("done")
 
 
@@ -53,6 +57,7 @@ class JobKind(StrEnum):
     IMPORT_PREVIEW = "import-preview"
     IMPORT = "import"
     MATCH = "match"
+    SCENARIO = "scenario"
 
 
 class JobStatus(StrEnum):
@@ -266,6 +271,45 @@ def match_work(secret: str, lang: str, cache: MatchCache | None) -> Work:
     return work
 
 
+# Where each stage of a scenario run starts on the bar, and how much of it the solve
+# takes (the optimiser's own share, as blocks finish, fills it).
+SCENARIO_STAGES = {
+    "matching": (0.05, STAGE_MATCHING),
+    "evaluating": (0.25, STAGE_EVALUATING),
+    "optimising": (0.35, STAGE_OPTIMISING),
+    "saving": (0.95, STAGE_STORING),
+}
+SOLVE_SHARE = 0.6  # of the bar, from 0.35 to 0.95
+SOLVE_STEP = 0.02  # the solve's share is stored when it has grown by this much (or is done)
+
+
+def scenario_work() -> Work:
+    """Run the saved scenario of ``job.params["scenario_id"]`` with the creator's rights
+    (``services.scenarios.run_saved``: matching, evaluating, optimising, saving); the
+    result is the scenario's id and name, for the link to the network page."""
+
+    def work(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
+        region, viewer = _creator_view(session, job)
+        stored = [-1.0]  # the solve's share last stored: a commit for each block would cost
+
+        def report(stage: str, share: float) -> None:
+            start, label = SCENARIO_STAGES[stage]
+            if stage != "optimising":
+                progress(start, label)
+            elif share >= 1.0 or share - stored[0] >= SOLVE_STEP:
+                stored[0] = share
+                progress(start + SOLVE_SHARE * share, label)
+
+        scenario = scenarios.run_saved(
+            session, region, viewer, int(job.params["scenario_id"]), progress=report
+        )
+        # No totals: the stored result spans every flow and is shown only cut to the
+        # reader (on the network page); the job is for the link there.
+        return {"scenario_id": scenario.id, "name": scenario.name, "region": region.slug}
+
+    return work
+
+
 __all__ = [
     "MAX_UPLOAD_BYTES",
     "JobKind",
@@ -277,5 +321,6 @@ __all__ = [
     "latest_job",
     "match_work",
     "run_job",
+    "scenario_work",
     "start_job",
 ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +92,7 @@ def _flow_facts(session: Session, region: Region) -> dict[str, FlowFacts]:
     }
 
 
-def _require_manager(viewer: Viewer) -> None:
+def require_manager(viewer: Viewer) -> None:
     if not viewer.manages_region:
         raise PermissionDeniedError(
             N_("only the region's facilitators and admins may run and change scenarios")
@@ -194,7 +195,7 @@ def optimise_region(
     session: Session, region: Region, viewer: Viewer, params: OptimiseParams, *, secret: str, lang: str = "en"
 ) -> dict[str, Any]:
     """Optimise the region's network now (nothing saved), as ``viewer`` may see it."""
-    _require_manager(viewer)
+    require_manager(viewer)
     spec = ScenarioSpec(optimise=params)
     result = run_scenario(
         rows_to_frame(_region_rows(session, region)), region_parameters(session, region), spec
@@ -224,7 +225,7 @@ def network_view(
 def create_scenario(
     session: Session, region: Region, viewer: Viewer, name: str, spec: dict[str, Any] | ScenarioSpec
 ) -> Scenario:
-    _require_manager(viewer)
+    require_manager(viewer)
     name = name.strip()
     if not name:
         raise InvalidDataError(N_("a scenario needs a name"))
@@ -241,6 +242,12 @@ def create_scenario(
     return scenario
 
 
+def saved_scenario(session: Session, region: Region, viewer: Viewer, scenario_id: int) -> Scenario:
+    """The stored scenario, for those who may run or delete it (a page's confirmation)."""
+    require_manager(viewer)
+    return _get(session, region, scenario_id)
+
+
 def _get(session: Session, region: Region, scenario_id: int) -> Scenario:
     scenario = session.get(Scenario, scenario_id)
     if scenario is None or scenario.region_id != region.id:
@@ -250,13 +257,24 @@ def _get(session: Session, region: Region, scenario_id: int) -> Scenario:
     return scenario
 
 
-def run_saved(session: Session, region: Region, viewer: Viewer, scenario_id: int) -> Scenario:
-    """Re-evaluate and re-optimise a saved scenario on the region's current flows."""
-    _require_manager(viewer)
+RunProgress = Callable[[str, float], None]
+
+
+def run_saved(
+    session: Session, region: Region, viewer: Viewer, scenario_id: int, *, progress: RunProgress | None = None
+) -> Scenario:
+    """Re-evaluate and re-optimise a saved scenario on the region's current flows.
+
+    ``progress`` (for a background job) is told ``(stage, share)``: each stage of
+    :data:`~sidestream.optimise.scenarios.STAGES` as it starts (share 0), the share of
+    the solve done while optimising (from the solver's threads), then ``("saving", 0)``."""
+    require_manager(viewer)
     scenario = _get(session, region, scenario_id)
-    result = run_scenario(
-        rows_to_frame(_region_rows(session, region)), region_parameters(session, region), _spec(scenario.spec)
-    )
+    report = progress or (lambda _stage, _share: None)
+    flows, params = rows_to_frame(_region_rows(session, region)), region_parameters(session, region)
+    result = run_scenario(flows, params, _spec(scenario.spec), stage=lambda name: report(name, 0.0),
+                          progress=lambda share: report("optimising", share))  # fmt: skip
+    report("saving", 0.0)
     before = {"run_at": audit.json_value(scenario.run_at)}
     scenario.result = result.to_json()
     scenario.run_at = datetime.now(UTC)
@@ -269,7 +287,7 @@ def run_saved(session: Session, region: Region, viewer: Viewer, scenario_id: int
 
 
 def delete_scenario(session: Session, region: Region, viewer: Viewer, scenario_id: int) -> None:
-    _require_manager(viewer)
+    require_manager(viewer)
     scenario = _get(session, region, scenario_id)
     before = {k: v for k, v in audit.snapshot(scenario).items() if k != "result"}
     session.delete(scenario)

@@ -32,11 +32,13 @@ KIND_LABELS = {
     JobKind.IMPORT_PREVIEW: N_("Checking the file"),
     JobKind.IMPORT: N_("Importing the file"),
     JobKind.MATCH: N_("Matching the region"),
+    JobKind.SCENARIO: N_("Running the scenario"),
 }
 NEXT_LABELS = {
     JobKind.IMPORT_PREVIEW: N_("See the preview"),
     JobKind.IMPORT: N_("See what was imported"),
     JobKind.MATCH: N_("See the matches"),
+    JobKind.SCENARIO: N_("See the scenario on the network page"),
 }
 
 
@@ -61,7 +63,12 @@ def job_data(job: Job, region_slug: str | None, lang: str) -> JobData:
     next_url: str | None = None
     if status is JobStatus.DONE and region_slug:
         base = f"/regions/{region_slug}"
-        next_url = f"{base}/matches" if kind is JobKind.MATCH else f"{base}/import/{job.id}"
+        if kind is JobKind.MATCH:
+            next_url = f"{base}/matches"
+        elif kind is JobKind.SCENARIO:
+            next_url = f"{base}/network?scenario={int(job.params.get('scenario_id', 0))}"
+        else:
+            next_url = f"{base}/import/{job.id}"
     return JobData(
         id=job.id, kind=kind.value, kind_label=translate(KIND_LABELS[kind], lang), status=status.value,
         status_label=translate(STATUS_LABELS[status], lang),
