@@ -125,7 +125,6 @@ class _Block:
     solution: NDArray[np.float64] | None = None  # the incumbent's values
     best: float = -INF  # and its objective
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # of the worker's thread: the machine is shared
     own_gap: float = 0.0
     runs: int = 0
     budget: float = 0.0  # the time limit of its latest run, seconds
@@ -136,7 +135,6 @@ class _Block:
     parked: bool = False
     finished_once: bool = False  # a run of it has ended (progress counts it)
     restricted: Any = None
-    root_bound: float = INF
 
 
 class _Ledger:
@@ -424,6 +422,11 @@ def solve_blocks(
                 return True
             return False
 
+        def ended(status: Any) -> bool:
+            """The run is over for the block: optimal, or stopped by the sum's rule (or
+            another block's failure) — not by its time limit."""
+            return status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt)
+
         def found(info: Any) -> tuple[NDArray[np.float64] | None, float]:
             """The run's solution and objective, if it has one."""
             if info.primal_solution_status == 2:
@@ -466,7 +469,7 @@ def solve_blocks(
             if infeasible(status):
                 return
             vals, objective = found(info)
-            finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt)
+            finished = ended(status)
             # A block without integers is an LP: its optimum is its bound (HiGHS leaves
             # mip_dual_bound unset for an LP).
             mip = bool(integer[block.cols].any())
@@ -486,7 +489,7 @@ def solve_blocks(
             pool: CutPool | None = run["pool"]
             if pool is None or status != highspy.HighsModelStatus.kInterrupt or run["rule"] or failures:
                 # solved, stopped by the sum's rule or at its budget within the root
-                finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt)
+                finished = ended(status)
                 record(block, vals, objective, float(info.mip_dual_bound), finished, limit)
                 return
             root_bound = float(info.mip_dual_bound)
@@ -511,17 +514,17 @@ def solve_blocks(
             finished = bool(run["rule"]) or root_bound - objective <= alone_gap * abs(objective)
             if not finished:
                 with ledger.lock:
-                    block.parked, block.restricted, block.root_bound = True, sub, root_bound
+                    block.parked, block.restricted = True, sub
             record(block, vals, objective, root_bound, finished, limit)
 
         def resume_restricted(block: _Block, limit: float) -> None:
             """Continue a parked block's restricted MIP from its incumbent; if it stops
             without meeting the sum's rule, the block stays open for its full MIP."""
             sub, block.restricted = block.restricted, None
-            run["root_bound"] = block.root_bound
+            run["root_bound"] = block.bound  # the root's, or lower: every bound recorded is proven
             _status, info = solve(block, sub, "rens-resumed", limit, block.solution)
             vals, objective = found(info)
-            record(block, vals, objective, block.root_bound, bool(run["rule"]), limit)
+            record(block, vals, objective, block.bound, bool(run["rule"]), limit)
 
         first = head_start  # this worker's first pick: the largest, or the next largest
         while True:
@@ -539,7 +542,7 @@ def solve_blocks(
                 time.sleep(0.02)
                 continue
             current[:] = [block]
-            block_started, block_cpu = time.perf_counter(), time.thread_time()
+            block_started = time.perf_counter()
             block.runs += 1
             if block.parked and block.restricted is not None:
                 resume_restricted(block, limit)
@@ -548,7 +551,6 @@ def solve_blocks(
             else:
                 full(block, limit)
             block.seconds += time.perf_counter() - block_started
-            block.cpu_seconds += time.thread_time() - block_cpu
 
     def relaxation_bound(h: Any, block: _Block) -> float:
         """The block's LP relaxation optimum (a bound on its MIP), given at least

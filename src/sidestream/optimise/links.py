@@ -95,27 +95,11 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
     for column in TEXT_COLUMNS:
         out[column] = out[column].astype(str)
     for column in NUMBER_COLUMNS:
-        values = pd.to_numeric(out[column], errors="coerce").astype("float64")
-        bad = ~np.isfinite(values.to_numpy())
-        if bad.any():
-            first = out.loc[bad, "link_id"].iloc[0]
-            raise OptimisationError(
-                N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
-            )
-        out[column] = values
+        out[column] = _numbers(out, out[column], column, unknown_allowed=False)
     for column in METRICS:  # NaN is allowed (unknown); text or infinity is not
-        if column not in links:
-            out[column] = np.nan
-            continue
-        raw = links[column]
-        values = pd.to_numeric(raw, errors="coerce").astype("float64")
-        bad = (values.isna() & raw.notna()).to_numpy() | np.isinf(values.to_numpy())
-        out[column] = values
-        if bad.any():
-            first = out.loc[bad, "link_id"].iloc[0]
-            raise OptimisationError(
-                N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
-            )
+        out[column] = (
+            _numbers(out, links[column], column, unknown_allowed=True) if column in links else np.nan
+        )
     for column in NON_NEGATIVE:
         negative = out[column] < 0
         if negative.any():
@@ -130,6 +114,21 @@ def check_links(links: pd.DataFrame, *, strict: bool = True) -> pd.DataFrame:
         )
     _check_supplies(out, strict)
     return out.reset_index(drop=True)
+
+
+def _numbers(out: pd.DataFrame, raw: pd.Series, column: str, *, unknown_allowed: bool) -> pd.Series:
+    """``raw`` as floats, or a clear error naming the first link whose value is text or
+    infinite — or missing, unless ``unknown_allowed`` (NaN then means unknown)."""
+    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    bad = np.isinf(values.to_numpy()) | (values.isna() & raw.notna()).to_numpy()
+    if not unknown_allowed:
+        bad |= values.isna().to_numpy()
+    if bad.any():
+        first = out.loc[bad, "link_id"].iloc[0]
+        raise OptimisationError(
+            N_("link {link_id}: {column} must be a finite number"), link_id=first, column=column
+        )
+    return values
 
 
 def _check_supplies(links: pd.DataFrame, strict: bool) -> None:

@@ -268,8 +268,7 @@ def run_saved(
     ``progress`` (for a background job) is told ``(stage, share)``: each stage of
     :data:`~sidestream.optimise.scenarios.STAGES` as it starts (share 0), the share of
     the solve done while optimising (from the solver's threads), then ``("saving", 0)``."""
-    require_manager(viewer)
-    scenario = _get(session, region, scenario_id)
+    scenario = saved_scenario(session, region, viewer, scenario_id)
     report = progress or (lambda _stage, _share: None)
     flows, params = rows_to_frame(_region_rows(session, region)), region_parameters(session, region)
     result = run_scenario(flows, params, _spec(scenario.spec), stage=lambda name: report(name, 0.0),
@@ -287,8 +286,7 @@ def run_saved(
 
 
 def delete_scenario(session: Session, region: Region, viewer: Viewer, scenario_id: int) -> None:
-    require_manager(viewer)
-    scenario = _get(session, region, scenario_id)
+    scenario = saved_scenario(session, region, viewer, scenario_id)
     before = {k: v for k, v in audit.snapshot(scenario).items() if k != "result"}
     session.delete(scenario)
     audit.record(session, action="delete", entity="scenario", entity_id=scenario_id, region_id=region.id,
